@@ -1,0 +1,2 @@
+import { PLACEHOLDER } from '@rcp/contracts';
+console.log(PLACEHOLDER);
