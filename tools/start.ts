@@ -1,2 +1,1 @@
-import { PLACEHOLDER } from '@rcp/contracts';
-console.log(PLACEHOLDER);
+export {};

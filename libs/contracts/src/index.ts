@@ -1,1 +1,9 @@
-export const PLACEHOLDER = 1;
+export * from './envelope';
+export * from './contract';
+export * from './fields';
+export * from './catalogue';
+export * from './validate';
+export * from './create-envelope';
+export * from './events/payment-requests';
+export * from './events/payment-results';
+export * from './events/order-events';

@@ -1,0 +1,119 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { EventContract } from './contract';
+import { EnvelopeShape, EventEnvelope } from './envelope';
+import { findContract, isKnownType } from './catalogue';
+
+/** Largest accepted message body (bytes). Larger messages are rejected without parsing. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Why a message was rejected; stored with a parked message. */
+export type RejectionCode =
+  | 'too-large'
+  | 'not-json'
+  | 'invalid-envelope'
+  | 'unknown-type'
+  | 'unknown-version'
+  | 'invalid-payload'
+  | 'card-number-like-data';
+
+export type EnvelopeValidation =
+  | { ok: true; envelope: EventEnvelope; contract: EventContract }
+  | { ok: false; code: RejectionCode; reason: string };
+
+const VALIDATION_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
+
+/**
+ * Validates a raw message (Buffer, string or parsed object) against the envelope and the contract of its
+ * (type, version). Unknown fields are rejected: a new field means a new version. Never throws.
+ */
+export function validateEnvelope(raw: Buffer | string | unknown): EnvelopeValidation {
+  let parsed: unknown = raw;
+  if (Buffer.isBuffer(raw) || typeof raw === 'string') {
+    const size = Buffer.isBuffer(raw) ? raw.length : Buffer.byteLength(raw);
+    if (size > MAX_MESSAGE_BYTES) return { ok: false, code: 'too-large', reason: `message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}` };
+    try {
+      parsed = JSON.parse(raw.toString());
+    } catch (err) {
+      return { ok: false, code: 'not-json', reason: `body is not JSON: ${(err as Error).message}` };
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, code: 'invalid-envelope', reason: 'body must be a JSON object (the event envelope)' };
+  }
+  const envelopeErrors = validateSync(plainToInstance(EnvelopeShape, parsed), VALIDATION_OPTIONS);
+  if (envelopeErrors.length > 0) {
+    return { ok: false, code: 'invalid-envelope', reason: `invalid envelope: ${describeErrors(envelopeErrors)}` };
+  }
+  const envelope = parsed as EventEnvelope;
+  const contract = findContract(envelope.type, envelope.version);
+  if (!contract) {
+    return isKnownType(envelope.type)
+      ? { ok: false, code: 'unknown-version', reason: `unknown version ${envelope.version} of ${envelope.type}` }
+      : { ok: false, code: 'unknown-type', reason: `unknown event type ${envelope.type}` };
+  }
+  const payloadError = validatePayload(contract, envelope.data);
+  if (payloadError) return { ok: false, code: 'invalid-payload', reason: `invalid ${envelope.type} v${envelope.version}: ${payloadError}` };
+  const pan = findCardNumberLike(envelope.data);
+  if (pan) return { ok: false, code: 'card-number-like-data', reason: `field ${pan} holds something that looks like a card number; refused` };
+  return { ok: true, envelope, contract };
+}
+
+/** Validates a payload against a contract; returns a readable description of the problems, or null. */
+export function validatePayload(contract: EventContract, data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'data must be an object';
+  const errors = validateSync(plainToInstance(contract.payload, data), VALIDATION_OPTIONS);
+  return errors.length > 0 ? describeErrors(errors) : null;
+}
+
+function describeErrors(errors: ValidationError[], parent = ''): string {
+  return errors
+    .flatMap((e) => {
+      const path = parent ? `${parent}.${e.property}` : e.property;
+      const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m}`);
+      const nested = e.children?.length ? [describeErrors(e.children, path)] : [];
+      return [...own, ...nested];
+    })
+    .join('; ');
+}
+
+/**
+ * Finds a string field holding a run of 13–19 digits (optionally grouped by spaces or dashes) that passes
+ * the Luhn check — a primary account number. Such data must never travel through our events.
+ */
+export function findCardNumberLike(value: unknown, path = 'data'): string | null {
+  if (typeof value === 'string') {
+    for (const match of value.matchAll(/(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])/g)) {
+      const digits = match[0].replace(/[ -]/g, '');
+      if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return path;
+    }
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findCardNumberLike(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      const found = findCardNumberLike(child, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
