@@ -13,6 +13,7 @@ module.exports = {
     '^.+\\.ts$': [
       '@swc/jest',
       {
+        swcrc: false,
         jsc: {
           target: 'es2022',
           parser: { syntax: 'typescript', decorators: true },
