@@ -7,3 +7,4 @@ export * from './create-envelope';
 export * from './events/payment-requests';
 export * from './events/payment-results';
 export * from './events/order-events';
+export * from './asyncapi';

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { AuthRequested, CaptureCompleted } from './index';
+import { ContractViolationError, createEnvelope, causedBy } from './create-envelope';
+import { EVENT_CATALOGUE } from './catalogue';
+import { findCardNumberLike, MAX_MESSAGE_BYTES, validateEnvelope } from './validate';
+
+const authData = () => ({ operationId: randomUUID(), orderNumber: '338459-20180531-00000703', amount: 1200, payType: 0 });
+
+describe('validateEnvelope', () => {
+  it('accepts a well-formed event and returns its contract', () => {
+    const env = createEnvelope(AuthRequested, authData(), { shopId: 'demo-shop' });
+    const result = validateEnvelope(Buffer.from(JSON.stringify(env)));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.contract).toBe(AuthRequested);
+  });
+
+  it.each([
+    ['not JSON', Buffer.from('{nope'), 'not-json'],
+    ['a JSON array', Buffer.from('[]'), 'invalid-envelope'],
+    ['an oversized body', Buffer.alloc(MAX_MESSAGE_BYTES + 1, 32), 'too-large'],
+  ])('rejects %s', (_label, raw, code) => {
+    const result = validateEnvelope(raw);
+    expect(result).toMatchObject({ ok: false, code });
+  });
+
+  const base = () => createEnvelope(AuthRequested, authData(), { shopId: 'demo-shop' }) as unknown as Record<string, any>;
+
+  it('rejects an unknown type and an unknown version of a known type', () => {
+    expect(validateEnvelope({ ...base(), type: 'SomethingElse' })).toMatchObject({ ok: false, code: 'unknown-type' });
+    expect(validateEnvelope({ ...base(), version: 9 })).toMatchObject({ ok: false, code: 'unknown-version' });
+  });
+
+  it('rejects a missing field, a wrong type, a fractional or negative amount, and an unknown field, naming the field', () => {
+    const missing = base();
+    delete missing.data.orderNumber;
+    expect(validateEnvelope(missing)).toMatchObject({ ok: false, code: 'invalid-payload', reason: expect.stringContaining('orderNumber') });
+    for (const amount of ['1200', 12.5, -1]) {
+      const env = base();
+      env.data.amount = amount;
+      expect(validateEnvelope(env)).toMatchObject({ ok: false, code: 'invalid-payload', reason: expect.stringContaining('amount') });
+    }
+    const extra = base();
+    extra.data.surprise = true;
+    expect(validateEnvelope(extra)).toMatchObject({ ok: false, reason: expect.stringContaining('surprise') });
+  });
+
+  it('rejects a broken envelope (bad id, bad shop id)', () => {
+    expect(validateEnvelope({ ...base(), id: 'x' })).toMatchObject({ ok: false, code: 'invalid-envelope', reason: expect.stringContaining('id') });
+    expect(validateEnvelope({ ...base(), shopId: '../etc' })).toMatchObject({ ok: false, code: 'invalid-envelope' });
+  });
+
+  it('refuses data that looks like a card number (Luhn-valid 13-19 digits), but not a 32-digit transaction id', () => {
+    const env = base();
+    env.data.helpItem = 'card 4111 1111 1111 1111 please';
+    expect(validateEnvelope(env)).toMatchObject({ ok: false, code: 'card-number-like-data', reason: expect.stringContaining('data.helpItem') });
+    expect(findCardNumberLike({ transactionId: '18053110094638800000000000000001' })).toBeNull();
+    expect(findCardNumberLike({ helpItem: '4111111111111112' })).toBeNull();
+  });
+});
+
+describe('createEnvelope', () => {
+  it('refuses to build an event that violates its contract', () => {
+    expect(() => createEnvelope(AuthRequested, { ...authData(), amount: -5 }, { shopId: 'demo-shop' })).toThrow(ContractViolationError);
+  });
+
+  it('keeps the flow: caused events share the correlation id and point at their cause', () => {
+    const cause = createEnvelope(AuthRequested, authData(), { shopId: 'demo-shop' });
+    const effect = createEnvelope(
+      CaptureCompleted,
+      {
+        operationId: randomUUID(),
+        orderNumber: cause.data.orderNumber,
+        operation: 'capture',
+        rccsRequestId: 200004512,
+        cardStatus: 13,
+        errorCode: 'RCCS_N00-000',
+        ccsErrorCode: '000000',
+        message: '正常終了',
+        approvalNumber: '4730007',
+        transactionId: null,
+        amount: 1200,
+        errorClass: null,
+        processedAt: new Date().toISOString(),
+      },
+      causedBy(cause),
+    );
+    expect(effect).toMatchObject({ correlationId: cause.correlationId, causationId: cause.id, shopId: 'demo-shop', type: 'CaptureCompleted' });
+  });
+});
+
+describe('EVENT_CATALOGUE', () => {
+  it('has unique (type, version) pairs and unique routing keys following <aggregate>.<operation>.<outcome>', () => {
+    const keys = EVENT_CATALOGUE.map((c) => `${c.type}@${c.version}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const routes = EVENT_CATALOGUE.map((c) => c.routingKey);
+    expect(new Set(routes).size).toBe(routes.length);
+    for (const r of routes) expect(r).toMatch(/^[a-z]+(\.[a-z-]+){1,2}$/);
+  });
+});
