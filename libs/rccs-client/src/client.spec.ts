@@ -326,15 +326,15 @@ describe('RccsClient — input validation (nothing is sent)', () => {
     ['no ids', (c: RccsClient) => c.getRCCSResult(credentials, [])],
     ['missing key', (c: RccsClient) => c.getRCCSRequestId({ ...credentials, authKey: '' })],
     ['too many orders', (c: RccsClient) => c.sales(credentials, 1, [{ orderNumber: 'a' }, { orderNumber: 'b' }, { orderNumber: 'c' }])],
-  ])('%s → RccsValidationError', (_name, call) => {
+  ])('%s → rejects with RccsValidationError', async (_name, call) => {
     const c = client({ maxItemsPerRequest: 2 });
-    expect(() => call(c)).toThrow(RccsValidationError);
+    await expect(call(c)).rejects.toThrow(RccsValidationError);
     expect(received).toHaveLength(0);
   });
 
-  it('a bad key character is reported without echoing the key', () => {
+  it('a bad key character is reported without echoing the key', async () => {
     try {
-      client().getRCCSRequestId({ ...credentials, authKey: `${AUTH_KEY}\u0000` });
+      await client().getRCCSRequestId({ ...credentials, authKey: `${AUTH_KEY}\u0000` });
       throw new Error('expected a validation error');
     } catch (err) {
       expect(err).toBeInstanceOf(RccsValidationError);

@@ -132,38 +132,38 @@ export class RccsClient {
   }
 
   /** Issues a request id for exactly one asynchronous call (§5.1). Persist it before using it. */
-  getRCCSRequestId(credentials: RccsCredentials): Promise<RccsResult<RequestIdValue>> {
+  async getRCCSRequestId(credentials: RccsCredentials): Promise<RccsResult<RequestIdValue>> {
     const op = 'getRCCSRequestId';
     this.validate(op, credentials, []);
     return this.call(op, credentials, (c) => buildGetRequestIdEnvelope(c), (r) => readRequestId(r));
   }
 
   /** Registers authorisation of one or more orders under `requestId` (§5.2). Outcome via getRCCSResult. */
-  authori(credentials: RccsCredentials, requestId: number, items: readonly AuthoriRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
+  async authori(credentials: RccsCredentials, requestId: number, items: readonly AuthoriRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
     const op = 'authori';
     this.validate(op, credentials, [...checkRequestId(requestId), ...this.checkItems(items), ...items.flatMap(checkAuthoriItem)]);
     return this.call(op, credentials, (c) => buildAuthoriEnvelope(c, requestId, items), (r) => readAsyncReply(r));
   }
 
   /** Registers cancellation of authorisations (§5.3). */
-  authoriCancel(credentials: RccsCredentials, requestId: number, items: readonly CancelRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
+  async authoriCancel(credentials: RccsCredentials, requestId: number, items: readonly CancelRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
     return this.cancel('authoriCancel', credentials, requestId, items);
   }
 
   /** Registers billing (売上請求) of authorised orders (§5.4). */
-  sales(credentials: RccsCredentials, requestId: number, items: readonly SalesRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
+  async sales(credentials: RccsCredentials, requestId: number, items: readonly SalesRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
     const op = 'sales';
     this.validate(op, credentials, [...checkRequestId(requestId), ...this.checkItems(items), ...items.flatMap(checkOrderItem)]);
     return this.call(op, credentials, (c) => buildSalesEnvelope(c, requestId, items), (r) => readAsyncReply(r));
   }
 
   /** Registers cancellation of bills (§5.5). */
-  salesCancel(credentials: RccsCredentials, requestId: number, items: readonly CancelRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
+  async salesCancel(credentials: RccsCredentials, requestId: number, items: readonly CancelRequestItem[]): Promise<RccsResult<AsyncReplyValue>> {
     return this.cancel('salesCancel', credentials, requestId, items);
   }
 
   /** Fetches processing status and per-order results of many request ids in one call (§5.6). */
-  getRCCSResult(credentials: RccsCredentials, requestIds: readonly number[]): Promise<RccsResult<RequestResultValue>> {
+  async getRCCSResult(credentials: RccsCredentials, requestIds: readonly number[]): Promise<RccsResult<RequestResultValue>> {
     const op = 'getRCCSResult';
     const problems = !Array.isArray(requestIds) || requestIds.length === 0 ? ['requestIds must be a non-empty array'] : requestIds.flatMap(checkRequestId);
     const max = this.options.maxRequestIdsPerQuery;
@@ -173,7 +173,7 @@ export class RccsClient {
   }
 
   /** Searches per-order results by criteria (§5.7). */
-  getRCCSResultAll(credentials: RccsCredentials, search: RccsResultSearch): Promise<RccsResult<ResultSearchValue>> {
+  async getRCCSResultAll(credentials: RccsCredentials, search: RccsResultSearch): Promise<RccsResult<ResultSearchValue>> {
     const op = 'getRCCSResultAll';
     const fromDate = formatSearchDate(search?.fromDate);
     const toDate = formatSearchDate(search?.toDate);
@@ -194,7 +194,7 @@ export class RccsClient {
     await this.transport.close();
   }
 
-  private cancel(
+  private async cancel(
     op: 'authoriCancel' | 'salesCancel',
     credentials: RccsCredentials,
     requestId: number,
