@@ -10,3 +10,4 @@ export * from './consumer/retry-policy';
 export * from './consumer/message-context';
 export * from './consumer/rabbitmq-context';
 export * from './consumer/rabbitmq-server';
+export * from './parking-lot/parking-lot';
