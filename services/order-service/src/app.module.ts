@@ -1,0 +1,73 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingModule } from '@rcp/messaging';
+import { ORDER_ENV, OrderEnv } from './config/env';
+import { CLOCK, Clock } from './common/clock';
+import { orderDataSourceOptions } from './database/data-source';
+import { ShopSettingsModule } from './shops/shop-settings.module';
+import { OrdersController } from './orders/orders.controller';
+import { OrderStore } from './orders/order-store';
+import { OrderQueries } from './orders/order-queries';
+import { CreateOrder } from './orders/usecases/create-order';
+import { RunPaymentAction } from './orders/usecases/run-payment-action';
+import { ApplyPaymentResult } from './orders/usecases/apply-payment-result';
+import { MarkOrderShipped } from './orders/usecases/mark-order-shipped';
+import { EditOrder } from './orders/usecases/edit-order';
+import { DeleteOrder } from './orders/usecases/delete-order';
+import { CSV_MAPPING, ImportOrders } from './import/import-orders';
+import { parseCsvMapping } from './import/csv-orders';
+import { OrderEventsController } from './events/order-events.controller';
+import { MESSAGING_PORT_PROVIDERS } from './events/messaging-adapter';
+import { PaymentWatchService } from './jobs/payment-watch.service';
+import { HealthController } from './health/health.controller';
+
+/** Shared providers every module of this service can inject (env, clock). */
+@Module({})
+export class CoreModule {
+  static forRoot(env: OrderEnv, clock: Clock): DynamicModule {
+    return {
+      module: CoreModule,
+      global: true,
+      providers: [
+        { provide: ORDER_ENV, useValue: env },
+        { provide: CLOCK, useValue: clock },
+      ],
+      exports: [ORDER_ENV, CLOCK],
+    };
+  }
+}
+
+@Module({})
+export class OrderServiceModule {
+  static forRoot(env: OrderEnv, clock: Clock): DynamicModule {
+    return {
+      module: OrderServiceModule,
+      imports: [
+        CoreModule.forRoot(env, clock),
+        TypeOrmModule.forRoot(orderDataSourceOptions(env.ORDER_DATABASE_URL)),
+        MessagingModule.forRoot({
+          url: env.RABBITMQ_URL,
+          exchange: env.EXCHANGE,
+          namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
+          outbox: { enabled: true, pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS },
+        }),
+        ShopSettingsModule,
+      ],
+      controllers: [OrdersController, OrderEventsController, HealthController],
+      providers: [
+        ...MESSAGING_PORT_PROVIDERS,
+        { provide: CSV_MAPPING, useValue: parseCsvMapping(env.CSV_HEADER_MAPPING) },
+        OrderStore,
+        OrderQueries,
+        CreateOrder,
+        RunPaymentAction,
+        ApplyPaymentResult,
+        MarkOrderShipped,
+        EditOrder,
+        DeleteOrder,
+        ImportOrders,
+        PaymentWatchService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json, raw } from 'express';
+import { DataSource } from 'typeorm';
+import { RabbitMqServer } from '@rcp/messaging';
+import { ensureDatabase, runMigrationsLocked } from '@rcp/database';
+import { OrderEnv } from './config/env';
+import { Clock, systemClock } from './common/clock';
+import { createValidationPipe, ErrorFilter } from './common/errors';
+import { ORDER_MIGRATION_LOCK_KEY, orderDataSourceOptions } from './database/data-source';
+import { OrderServiceModule } from './app.module';
+import { ORDER_SERVICE_BINDINGS } from './events/order-events.controller';
+
+export interface OrderServiceOptions {
+  /** Injectable clock (tests move time). */
+  clock?: Clock;
+  /** Nest logger setting; default the Nest logger at the env's level. */
+  logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+}
+
+/** Creates the database if needed and runs pending migrations under an advisory lock. */
+export async function migrateOrderDatabase(url: string): Promise<string[]> {
+  await ensureDatabase(url);
+  const ds = new DataSource(orderDataSourceOptions(url));
+  await ds.initialize();
+  try {
+    return await runMigrationsLocked(ds, ORDER_MIGRATION_LOCK_KEY);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+function nestLogLevels(level: OrderEnv['LOG_LEVEL']): OrderServiceOptions['logger'] {
+  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+  const cut = { silent: -1, fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
+  return cut < 0 ? false : [...order.slice(0, cut + 1)];
+}
+
+/**
+ * Builds the order-service app: migrations, HTTP (validation, one error format, body limits, OpenAPI at
+ * /docs) and the RabbitMQ consumer (queue `order-service`). The app is initialised; call `listen` to serve.
+ */
+export async function createOrderServiceApp(env: OrderEnv, options: OrderServiceOptions = {}): Promise<INestApplication> {
+  const logger = new Logger('order-service');
+  const applied = await migrateOrderDatabase(env.ORDER_DATABASE_URL);
+  if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+  const app = await NestFactory.create<NestExpressApplication>(OrderServiceModule.forRoot(env, options.clock ?? systemClock), {
+    bodyParser: false,
+    logger: options.logger ?? nestLogLevels(env.LOG_LEVEL),
+  });
+  app.use(json({ limit: env.JSON_BODY_LIMIT }));
+  app.use(raw({ type: ['text/csv', 'text/plain', 'application/octet-stream'], limit: env.CSV_BODY_LIMIT }));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ErrorFilter());
+  app.enableShutdownHooks();
+  const doc = new DocumentBuilder()
+    .setTitle('order-service')
+    .setDescription('Orders, payment tags and bulk card-payment actions (Rakuten card API through events)')
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc));
+  app.connectMicroservice(
+    {
+      strategy: new RabbitMqServer({
+        url: env.RABBITMQ_URL,
+        exchange: env.EXCHANGE,
+        namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
+        queue: env.ORDER_QUEUE,
+        bindings: ORDER_SERVICE_BINDINGS,
+        prefetch: env.ORDER_PREFETCH,
+      }),
+    },
+    { inheritAppConfig: false },
+  );
+  await app.startAllMicroservices();
+  await app.init();
+  return app;
+}

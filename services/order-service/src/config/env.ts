@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { parseCsvMapping } from '../import/csv-orders';
+import { envBoolean, envInt, envUrl, parseEnv } from '@rcp/config';
+
+const leadDays = z
+  .string()
+  .default('7,1')
+  .transform((v, ctx) => {
+    const days = v.split(',').map((s) => Number(s.trim()));
+    if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 365)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of whole days between 1 and 365, e.g. 7,1' });
+      return z.NEVER;
+    }
+    return [...new Set(days)].sort((a, b) => b - a);
+  });
+
+/** Environment of order-service, validated at boot (every bad variable is named). */
+export const orderEnvSchema = z.object({
+  ORDER_PORT: envInt(3000, 0, 65535),
+  ORDER_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_orders'),
+  RABBITMQ_URL: envUrl('amqp://guest:guest@127.0.0.1:5672'),
+  EXCHANGE: z.string().min(1).default('rakuten.payments'),
+  /** Prefix for exchange and queue names (test isolation); empty in production. */
+  MESSAGING_NAME_PREFIX: z.string().default(''),
+  ORDER_QUEUE: z.string().min(1).default('order-service'),
+  ORDER_PREFETCH: envInt(20, 1, 1000),
+  OUTBOX_POLL_INTERVAL_MS: envInt(500, 10, 60_000),
+  /** 0 disables the periodic job (tests run jobs explicitly). */
+  EXPIRY_JOB_INTERVAL_MS: envInt(10 * 60_000, 0),
+  STUCK_JOB_INTERVAL_MS: envInt(60_000, 0),
+  JSON_BODY_LIMIT: z.string().default('1mb'),
+  CSV_BODY_LIMIT: z.string().default('10mb'),
+  /** JSON object overriding CSV header names per field, e.g. {"billedAmount":["請求金額","ご請求額"]}. */
+  CSV_HEADER_MAPPING: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isMapping(v), { message: 'must be a JSON object of field → array of header names' }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEFAULT_USE_CARD_API: envBoolean(true),
+  DEFAULT_AUTO_PROGRESS: envBoolean(false),
+  DEFAULT_AUTO_CAPTURE: envBoolean(false),
+  DEFAULT_AUTO_REAUTHORIZE: envBoolean(false),
+  DEFAULT_AUTO_AUTHORIZE: envBoolean(false),
+  DEFAULT_CAPTURE_REQUIRES_SHIPMENT: envBoolean(true),
+  DEFAULT_AUTH_VALIDITY_DAYS: envInt(60, 1, 365),
+  DEFAULT_EXPIRY_WARNING_LEAD_DAYS: leadDays,
+  DEFAULT_STUCK_AFTER_MINUTES: envInt(60, 1, 7 * 24 * 60),
+});
+
+function isMapping(v: string): boolean {
+  try {
+    parseCsvMapping(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type OrderEnv = z.infer<typeof orderEnvSchema>;
+
+export function parseOrderEnv(env: NodeJS.ProcessEnv = process.env): OrderEnv {
+  return parseEnv(orderEnvSchema, env);
+}
+
+export const ORDER_ENV = Symbol('ORDER_ENV');

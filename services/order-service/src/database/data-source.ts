@@ -1,0 +1,24 @@
+import { DataSourceOptions } from 'typeorm';
+import { OrderEntity } from './entities/order.entity';
+import { ApiLogEntity, AuthExpiryWarningEntity, OrderStatusHistoryEntity, PaymentTagHistoryEntity } from './entities/history.entities';
+import { ShopSettingsEntity } from './entities/shop-settings.entity';
+import { OrderServiceInit1767200000000 } from './migrations/1767200000000-order-service-init';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '../events/messaging-adapter';
+
+/** Advisory-lock key serialising order-service migrations across replicas. */
+export const ORDER_MIGRATION_LOCK_KEY = 7_301_001;
+
+export const ORDER_ENTITIES = [OrderEntity, PaymentTagHistoryEntity, OrderStatusHistoryEntity, ApiLogEntity, AuthExpiryWarningEntity, ShopSettingsEntity];
+
+export function orderDataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [...ORDER_ENTITIES, ...MESSAGING_ENTITIES],
+    migrations: [...MESSAGING_MIGRATIONS, OrderServiceInit1767200000000],
+    migrationsTableName: 'order_service_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 10 },
+  };
+}

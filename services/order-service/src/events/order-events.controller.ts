@@ -1,0 +1,108 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { CardStatusReportV1, EventEnvelope, OrderReceivedV1, OrderShippedV1, PaymentRequestDeadLetteredV1, PaymentResultV1 } from '@rcp/contracts';
+import { EVENT_INBOX, EventInbox, INBOX_CONSUMER } from './outbox.port';
+import { ApplyPaymentResult, RESULT_SUCCESS } from '../orders/usecases/apply-payment-result';
+import { CreateOrder, OrderAlreadyExistsError } from '../orders/usecases/create-order';
+import { MarkOrderShipped } from '../orders/usecases/mark-order-shipped';
+
+/** Routing keys the order-service queue binds. */
+export const ORDER_SERVICE_BINDINGS = [
+  'payment.*.completed',
+  'payment.*.failed',
+  'payment.card-status.reported',
+  'payment.request.dead-lettered',
+  'order.received',
+  'order.shipped',
+];
+
+/** Event entry points; each runs its use case inside the inbox transaction (a redelivery has no effect). */
+@Controller()
+export class OrderEventsController {
+  private readonly logger = new Logger(OrderEventsController.name);
+
+  constructor(
+    @Inject(EVENT_INBOX) private readonly inbox: EventInbox,
+    private readonly results: ApplyPaymentResult,
+    private readonly createOrder: CreateOrder,
+    private readonly markShipped: MarkOrderShipped,
+  ) {}
+
+  @EventPattern('AuthCompleted') authCompleted(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('AuthFailed') authFailed(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('AuthCancelCompleted') authCancelCompleted(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('AuthCancelFailed') authCancelFailed(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('CaptureCompleted') captureCompleted(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('CaptureFailed') captureFailed(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('CaptureCancelCompleted') captureCancelCompleted(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+  @EventPattern('CaptureCancelFailed') captureCancelFailed(@Payload() e: EventEnvelope<PaymentResultV1>) {
+    return this.result(e);
+  }
+
+  @EventPattern('CardStatusReported')
+  async cardStatus(@Payload() e: EventEnvelope<CardStatusReportV1>): Promise<void> {
+    await this.inbox.process(INBOX_CONSUMER, e, (m) => this.results.cardStatus(m, e));
+  }
+
+  @EventPattern('PaymentRequestDeadLettered')
+  async deadLettered(@Payload() e: EventEnvelope<PaymentRequestDeadLetteredV1>): Promise<void> {
+    await this.inbox.process(INBOX_CONSUMER, e, (m) => this.results.deadLettered(m, e));
+  }
+
+  @EventPattern('OrderReceived')
+  async orderReceived(@Payload() e: EventEnvelope<OrderReceivedV1>): Promise<void> {
+    await this.inbox.process(INBOX_CONSUMER, e, async (m) => {
+      const d = e.data;
+      try {
+        // A savepoint keeps the inbox transaction usable when the order already exists.
+        await m.transaction((inner) =>
+          this.createOrder.execute(
+            inner,
+            e.shopId,
+            {
+              orderNumber: d.orderNumber,
+              orderedAt: new Date(d.orderedAt),
+              paymentMethod: d.paymentMethod,
+              totalAmount: d.totalAmount,
+              billedAmount: d.billedAmount,
+              pointsUsed: d.pointsUsed,
+              couponsUsed: d.couponsUsed,
+            },
+            'event',
+            'event:OrderReceived',
+            { correlationId: e.correlationId, causationId: e.id },
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof OrderAlreadyExistsError)) throw err;
+        this.logger.warn(`OrderReceived for existing order ${e.shopId}/${d.orderNumber}; ignored`);
+      }
+    });
+  }
+
+  @EventPattern('OrderShipped')
+  async orderShipped(@Payload() e: EventEnvelope<OrderShippedV1>): Promise<void> {
+    await this.inbox.process(INBOX_CONSUMER, e, (m) => this.markShipped.execute(m, e));
+  }
+
+  private async result(e: EventEnvelope<PaymentResultV1>): Promise<void> {
+    if (!(e.type in RESULT_SUCCESS)) return;
+    await this.inbox.process(INBOX_CONSUMER, e, async (m) => {
+      await this.results.result(m, e);
+    });
+  }
+}

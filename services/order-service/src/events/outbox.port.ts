@@ -1,0 +1,19 @@
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope } from '@rcp/contracts';
+
+/** Adds events to the outbox inside the caller's transaction; they are published after commit. */
+export interface EventOutbox {
+  add(manager: EntityManager, envelopes: EventEnvelope[]): Promise<void>;
+}
+
+export const EVENT_OUTBOX = Symbol('EVENT_OUTBOX');
+
+/** Runs an effect once per message id, in one transaction with the de-duplication row. */
+export interface EventInbox {
+  process(consumer: string, envelope: EventEnvelope, effect: (manager: EntityManager) => Promise<void>): Promise<{ duplicate: boolean }>;
+}
+
+export const EVENT_INBOX = Symbol('EVENT_INBOX');
+
+/** Consumer name used for inbox de-duplication. */
+export const INBOX_CONSUMER = 'order-service';
