@@ -1,0 +1,42 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { redactUrl } from '@rcp/config';
+import { NotificationAppModule, NotificationOverrides } from './app.module';
+import { loadNotificationEnv } from './config/env';
+import { createValidationPipe } from './http/validation';
+import { MessagingWiring } from './messaging-wiring';
+import { migrateDatabase } from './migrate';
+
+export interface BootstrapOptions extends NotificationOverrides {
+  /** Environment to validate (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Nest logger setting; false silences it (tests). */
+  logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+}
+
+/**
+ * Validates the environment, creates and migrates the database, starts the consumer, the delivery worker and
+ * the HTTP API. Returns the running app (call `close()` to stop gracefully).
+ */
+export async function bootstrap(options: BootstrapOptions = {}): Promise<INestApplication> {
+  const env = loadNotificationEnv(options.env ?? process.env);
+  const log = new Logger('notification-service');
+  const applied = await migrateDatabase(env.NOTIFY_DATABASE_URL);
+  if (applied.length) log.log(`applied migrations: ${applied.join(', ')}`);
+  const app = await NestFactory.create(NotificationAppModule.forRoot(env, options), {
+    logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
+    abortOnError: false,
+  });
+  try {
+    app.useGlobalPipes(createValidationPipe());
+    app.enableShutdownHooks();
+    app.connectMicroservice({ strategy: MessagingWiring.consumer(env) });
+    await app.startAllMicroservices();
+    await app.listen(env.NOTIFY_PORT, '0.0.0.0');
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  log.log(`listening on :${env.NOTIFY_PORT}; database ${redactUrl(env.NOTIFY_DATABASE_URL)}; broker ${redactUrl(env.RABBITMQ_URL)}`);
+  return app;
+}

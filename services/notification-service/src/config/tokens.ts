@@ -1,0 +1,1 @@
+export const NOTIFICATION_ENV = Symbol('NOTIFICATION_ENV');

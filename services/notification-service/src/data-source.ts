@@ -1,0 +1,26 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { Delivery } from './entities/delivery.entity';
+import { Incident } from './entities/incident.entity';
+import { NotificationRule } from './entities/notification-rule.entity';
+import { NotificationSchema1760000000000 } from './migrations/1760000000000-notification-schema';
+
+/** Advisory-lock key that serialises this service's migrations across replicas and the migration Job. */
+export const MIGRATION_LOCK_KEY = 0x4e4f5449;
+
+export const ENTITIES = [NotificationRule, Delivery, Incident];
+
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: [NotificationSchema1760000000000],
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 10 },
+  };
+}
+
+export function createDataSource(url: string): DataSource {
+  return new DataSource(dataSourceOptions(url));
+}
