@@ -11,3 +11,8 @@ export * from './consumer/message-context';
 export * from './consumer/rabbitmq-context';
 export * from './consumer/rabbitmq-server';
 export * from './parking-lot/parking-lot';
+export * from './migrations/messaging-tables.migration';
+export * from './outbox/outbox.service';
+export * from './outbox/outbox-relay';
+export * from './inbox/inbox.service';
+export * from './messaging.module';

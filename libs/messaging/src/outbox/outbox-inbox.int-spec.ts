@@ -1,0 +1,206 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventEnvelope } from '@rcp/contracts';
+import { TestDatabase, createTestDatabase, testRabbitUrl, uniqueName, waitFor } from '@rcp/testing';
+import { EventPublisher } from '../publisher';
+import { RabbitMqServer } from '../consumer/rabbitmq-server';
+import { MESSAGING_MIGRATIONS } from '../migrations/messaging-tables.migration';
+import { InboxService } from '../inbox/inbox.service';
+import { MessagingModule } from '../messaging.module';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxService } from './outbox.service';
+import { authRequested, quietLogger } from '../../test/events';
+
+const prefix = uniqueName('msgoutbox');
+const url = testRabbitUrl();
+let db: TestDatabase;
+let dataSource: DataSource;
+let publisher: EventPublisher;
+let sink: RabbitMqServer;
+const deliveries = new Map<string, number>();
+const outbox = new OutboxService();
+const toStop: { stop(): Promise<void> }[] = [];
+
+function relay(options: ConstructorParameters<typeof OutboxRelay>[2] = {}, pub: EventPublisher = publisher): OutboxRelay {
+  const r = new OutboxRelay(dataSource, pub, { pollIntervalMs: 200, logger: quietLogger, ...options });
+  toStop.push(r);
+  return r;
+}
+
+async function addInTransaction(envelopes: EventEnvelope[]): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    await manager.query(`INSERT INTO account (name) VALUES ($1)`, [envelopes[0].id]);
+    await outbox.add(manager, envelopes);
+  });
+}
+
+const delivered = (ids: string[]) => ids.every((id) => deliveries.get(id) === 1);
+const pendingRows = async () => Number((await dataSource.query(`SELECT count(*) AS n FROM outbox_message WHERE published_at IS NULL`))[0].n);
+
+beforeAll(async () => {
+  db = await createTestDatabase('msg_outbox');
+  dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MESSAGING_MIGRATIONS, poolSize: 10 });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  await dataSource.query(`CREATE TABLE account (name text PRIMARY KEY)`);
+  publisher = new EventPublisher({ url, namePrefix: prefix, connectionName: prefix, logger: quietLogger });
+  sink = new RabbitMqServer({ url, namePrefix: prefix, queue: 'sink', bindings: ['payment.auth.requested'], connectionName: prefix, logger: quietLogger, retryDelaysMs: [50] });
+  sink.addHandler('AuthRequested', (async (e: EventEnvelope) => void deliveries.set(e.id, (deliveries.get(e.id) ?? 0) + 1)) as never, true);
+  await new Promise<void>((resolve, reject) => sink.listen((err?: unknown) => (err ? reject(err) : resolve())));
+});
+
+afterAll(async () => {
+  for (const r of toStop) await r.stop();
+  await sink?.close();
+  await publisher?.close();
+  await dataSource?.destroy();
+  await db?.drop();
+});
+
+describe('transactional outbox', () => {
+  it('commits state and outbox rows together; a rollback leaves neither and publishes nothing', async () => {
+    const rolledBack = authRequested();
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.query(`INSERT INTO account (name) VALUES ('rolled-back')`);
+        await outbox.add(manager, [rolledBack]);
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    expect(await dataSource.query(`SELECT * FROM outbox_message WHERE id = $1`, [rolledBack.id])).toEqual([]);
+    expect(await dataSource.query(`SELECT * FROM account WHERE name = 'rolled-back'`)).toEqual([]);
+
+    const events = [authRequested(), authRequested()];
+    await addInTransaction(events);
+    const rows = await dataSource.query(`SELECT id, type, routing_key, payload, headers FROM outbox_message ORDER BY seq`);
+    expect(rows.map((r: { id: string }) => r.id)).toEqual(events.map((e) => e.id));
+    expect(rows[0]).toMatchObject({ type: 'AuthRequested', routing_key: 'payment.auth.requested', payload: events[0], headers: { 'x-event-version': 1, 'x-shop-id': 'example-shop' } });
+
+    await expect(outbox.add(dataSource.manager, [authRequested()])).rejects.toThrow(/active transaction/);
+    const bad = { ...authRequested(), data: { amount: -1 } } as EventEnvelope;
+    await expect(dataSource.transaction((m) => outbox.add(m, [bad]))).rejects.toThrow(/Refusing/);
+
+    expect(await relay().flush()).toBe(2);
+    await waitFor(() => delivered(events.map((e) => e.id)), 'flushed events delivered');
+    expect(deliveries.has(rolledBack.id)).toBe(false);
+    expect(await pendingRows()).toBe(0);
+  });
+
+  it('wakes on NOTIFY within milliseconds (poll interval 60 s)', async () => {
+    const r = relay({ pollIntervalMs: 60_000 });
+    r.start();
+    await new Promise((res) => setTimeout(res, 300)); // LISTEN established, first pass done
+    const e = authRequested();
+    const started = Date.now();
+    await addInTransaction([e]);
+    await waitFor(() => delivered([e.id]), 'notified relay publishes', 5000);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await r.stop();
+  });
+
+  it('survives an unreachable broker and catches up once it is back; nothing lost', async () => {
+    const dead = new EventPublisher({ url: 'amqp://guest:guest@127.0.0.1:1', confirmTimeoutMs: 200, connectionName: `${prefix}-dead`, logger: quietLogger });
+    const r = relay({ maxBackoffMs: 300 }, dead);
+    r.start();
+    const events = Array.from({ length: 5 }, () => authRequested());
+    await addInTransaction(events);
+    await waitFor(async () => {
+      const rows = await dataSource.query(`SELECT attempts, last_error FROM outbox_message WHERE id = $1`, [events[0].id]);
+      return rows[0]?.attempts >= 2 && rows[0].last_error ? rows : undefined;
+    }, 'failed attempts recorded');
+    expect(r.isRunning).toBe(true);
+    expect(await pendingRows()).toBe(5);
+    expect(await r.oldestUnpublishedAgeMs()).toBeGreaterThan(0);
+    await r.stop();
+    await dead.close();
+
+    const good = relay();
+    good.start();
+    await waitFor(() => delivered(events.map((e) => e.id)), 'caught up after the broker came back');
+    expect(await pendingRows()).toBe(0);
+    expect(await good.oldestUnpublishedAgeMs()).toBe(0);
+    await good.stop();
+  });
+
+  it('two relays over one table publish every row exactly once', async () => {
+    const a = relay({ batchSize: 7, pollIntervalMs: 50 });
+    const b = relay({ batchSize: 7, pollIntervalMs: 50 });
+    a.start();
+    b.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const batch = [authRequested(), authRequested(), authRequested(), authRequested()];
+      ids.push(...batch.map((e) => e.id));
+      await addInTransaction(batch);
+    }
+    await waitFor(() => ids.every((id) => deliveries.has(id)), 'all 120 delivered', 20_000);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(ids.filter((id) => deliveries.get(id) !== 1)).toEqual([]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('prunes published rows', async () => {
+    await addInTransaction([authRequested()]);
+    const r = relay({ retainPublishedMs: 0 });
+    expect(await r.flush()).toBe(1);
+    await new Promise((res) => setTimeout(res, 5));
+    expect(await r.prunePublished()).toBeGreaterThan(0);
+    expect(Number((await dataSource.query(`SELECT count(*) AS n FROM outbox_message`))[0].n)).toBe(0);
+  });
+});
+
+describe('inbox', () => {
+  it('runs the effect once for a message delivered twice (also concurrently) and rolls back failed effects', async () => {
+    const inbox = new InboxService(dataSource, { pruneIntervalMs: 0 });
+    await dataSource.query(`CREATE TABLE effect (message_id uuid, n serial)`);
+    const effect = (id: string) => async (m: import('typeorm').EntityManager) => {
+      await m.query(`INSERT INTO effect (message_id) VALUES ($1)`, [id]);
+      return 'done';
+    };
+    const e = authRequested();
+    expect(await inbox.process('gateway', e, effect(e.id))).toEqual({ duplicate: false, result: 'done' });
+    expect(await inbox.process('gateway', e, effect(e.id))).toEqual({ duplicate: true });
+    expect(await inbox.process('audit', e, effect(e.id))).toEqual({ duplicate: false, result: 'done' });
+
+    const c = authRequested();
+    const both = await Promise.all([inbox.process('gateway', c, effect(c.id)), inbox.process('gateway', c, effect(c.id))]);
+    expect(both.filter((r) => r.duplicate)).toHaveLength(1);
+
+    const f = authRequested();
+    await expect(inbox.process('gateway', f, async (m) => { await effect(f.id)(m); throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await inbox.isProcessed('gateway', f.id)).toBe(false);
+    expect(await inbox.process('gateway', f, effect(f.id))).toEqual({ duplicate: false, result: 'done' });
+
+    const counts = await dataSource.query(`SELECT message_id, count(*)::int AS n FROM effect GROUP BY message_id`);
+    expect(Object.fromEntries(counts.map((r: { message_id: string; n: number }) => [r.message_id, r.n]))).toEqual({ [e.id]: 2, [c.id]: 1, [f.id]: 1 });
+    await dataSource.query(`UPDATE inbox_message SET processed_at = now() - interval '8 days' WHERE message_id = $1`, [e.id]);
+    expect(await inbox.prune()).toBe(2);
+    expect(await inbox.isProcessed('gateway', e.id)).toBe(false);
+  });
+});
+
+describe('MessagingModule', () => {
+  it('wires publisher, outbox (relay started on bootstrap, flushed on shutdown) and inbox from the DataSource', async () => {
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, migrations: MESSAGING_MIGRATIONS, migrationsRun: true }),
+        MessagingModule.forRoot({ url, namePrefix: prefix, connectionName: prefix, outbox: { enabled: true, pollIntervalMs: 60_000 }, logger: quietLogger }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    await app.init();
+    const ds = app.get(DataSource);
+    const e = authRequested();
+    const service = app.get(OutboxService);
+    await ds.transaction((m) => service.add(m, [e]));
+    await waitFor(() => delivered([e.id]), 'module relay publishes');
+    expect((await app.get(InboxService).process('module', e, async () => 1)).duplicate).toBe(false);
+    const late = authRequested();
+    await ds.transaction((m) => service.add(m, [late]));
+    await app.close();
+    await waitFor(() => delivered([late.id]), 'published by the relay or its shutdown flush');
+  });
+});
