@@ -27,7 +27,7 @@ export class NotificationAppModule {
   static forRoot(env: NotificationEnv, overrides: NotificationOverrides = {}): DynamicModule {
     return {
       module: NotificationAppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL)), TerminusModule, ...MessagingWiring.imports(env)],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL)), TerminusModule],
       controllers: [HealthController, RulesController, DeliveriesController, NotificationConsumer],
       providers: [
         { provide: NOTIFICATION_ENV, useValue: env },

@@ -22,7 +22,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   const env = loadNotificationEnv(options.env ?? process.env);
   const log = new Logger('notification-service');
   const applied = await migrateDatabase(env.NOTIFY_DATABASE_URL);
-  if (applied.length) log.log(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length && options.logger !== false) log.log(`applied migrations: ${applied.join(', ')}`);
   const app = await NestFactory.create(NotificationAppModule.forRoot(env, options), {
     logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
     abortOnError: false,
@@ -37,6 +37,6 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     await app.close().catch(() => undefined);
     throw err;
   }
-  log.log(`listening on :${env.NOTIFY_PORT}; database ${redactUrl(env.NOTIFY_DATABASE_URL)}; broker ${redactUrl(env.RABBITMQ_URL)}`);
+  if (options.logger !== false) log.log(`listening on :${env.NOTIFY_PORT}; database ${redactUrl(env.NOTIFY_DATABASE_URL)}; broker ${redactUrl(env.RABBITMQ_URL)}`);
   return app;
 }

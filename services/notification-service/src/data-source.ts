@@ -1,3 +1,4 @@
+import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Delivery } from './entities/delivery.entity';
 import { Incident } from './entities/incident.entity';
@@ -14,7 +15,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     type: 'postgres',
     url,
     entities: ENTITIES,
-    migrations: [NotificationSchema1760000000000],
+    migrations: [...MESSAGING_MIGRATIONS, NotificationSchema1760000000000],
     synchronize: false,
     migrationsRun: false,
     extra: { max: 10 },

@@ -1,22 +1,13 @@
-import { DynamicModule, Provider } from '@nestjs/common';
-import { InboxService, MessagingModule, RabbitMqServer } from '@rcp/messaging';
+import { Provider } from '@nestjs/common';
+import { InboxService, RabbitMqServer } from '@rcp/messaging';
+import { DataSource } from 'typeorm';
 import { NotificationEnv } from './config/env';
 import { CONSUMER_NAME, HANDLED_ROUTING_KEYS } from './events/handled-events';
 import { INBOX } from './events/inbox.port';
 
-/** Everything this service takes from @rcp/messaging, in one place. */
+/** Everything this service takes from @rcp/messaging, in one place. It consumes only (publishes nothing). */
 export const MessagingWiring = {
-  imports(env: NotificationEnv): DynamicModule[] {
-    return [
-      MessagingModule.forRoot({
-        url: env.RABBITMQ_URL,
-        exchange: env.RABBITMQ_EXCHANGE,
-        namePrefix: env.NOTIFY_NAME_PREFIX || undefined,
-        outbox: { enabled: false },
-      }),
-    ];
-  },
-  providers: [{ provide: INBOX, useExisting: InboxService }] as Provider[],
+  providers: [{ provide: INBOX, useFactory: (dataSource: DataSource) => new InboxService(dataSource), inject: [DataSource] }] as Provider[],
   consumer(env: NotificationEnv): RabbitMqServer {
     return new RabbitMqServer({
       url: env.RABBITMQ_URL,
@@ -28,6 +19,7 @@ export const MessagingWiring = {
       retryDelaysMs: env.NOTIFY_CONSUMER_RETRY_DELAYS_MS,
       maxAttempts: env.NOTIFY_CONSUMER_MAX_ATTEMPTS,
       closeTimeoutMs: env.NOTIFY_SHUTDOWN_TIMEOUT_MS,
+      connectionName: 'consumer:notification-service',
     });
   },
 };
