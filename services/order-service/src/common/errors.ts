@@ -88,6 +88,11 @@ export class ErrorFilter implements ExceptionFilter {
         }
         if (Array.isArray(r.errors)) errors = r.errors;
       }
+      // Nest turns body-parser's SyntaxError into a bare BadRequestException: name the body.
+      if (status === 400 && errors.length === 0) {
+        if (/JSON/i.test(message)) message = `request body is not valid JSON: ${message}`;
+        errors = [{ field: 'body', message }];
+      }
       return { statusCode: status, error: REASONS[status] ?? HttpStatus[status] ?? 'Error', message, errors };
     }
     const bodyParser = exception as { type?: string; status?: number; limit?: number; message?: string };
