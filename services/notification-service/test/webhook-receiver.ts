@@ -7,6 +7,7 @@ export interface ReceivedWebhook {
   reason?: string;
   eventId: string;
   eventType: string;
+  deliveryId: string;
   body: { id: string; type: string; shopId: string; data: Record<string, unknown> };
 }
 
@@ -40,6 +41,7 @@ export class WebhookReceiver {
         reason: check.ok ? undefined : check.reason,
         eventId: String(req.headers['x-rcp-event-id']),
         eventType: String(req.headers['x-rcp-event-type']),
+        deliveryId: String(req.headers['x-rcp-delivery-id']),
         body: JSON.parse(raw.toString('utf8')),
       });
       res.statusCode = check.ok ? 204 : 401;
