@@ -29,7 +29,6 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   });
   try {
     app.useGlobalPipes(createValidationPipe());
-    app.enableShutdownHooks();
     app.connectMicroservice({ strategy: MessagingWiring.consumer(env) });
     await app.startAllMicroservices();
     await app.listen(env.NOTIFY_PORT, '0.0.0.0');
