@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { signWebhook } from './sign-webhook';
 import { verifyWebhookSignature } from './verify-webhook';
 
@@ -38,5 +40,12 @@ describe('webhook signature', () => {
     expect(verifyWebhookSignature({ secret, body, timestamp: 'abc', signature: sig, nowSeconds: now }).ok).toBe(false);
     expect(verifyWebhookSignature({ secret, body, timestamp: String(now), signature: sig.slice(0, -2), nowSeconds: now }).ok).toBe(false);
     expect(verifyWebhookSignature({ secret, body, timestamp: String(now), signature: sig.replace('v1=', 'v0='), nowSeconds: now }).ok).toBe(false);
+  });
+});
+
+describe('README verification snippet', () => {
+  it('is the code the tests run', () => {
+    const source = readFileSync(join(__dirname, 'verify-webhook.ts'), 'utf8').split('\n').slice(1).join('\n').trim();
+    expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(source);
   });
 });
