@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { envBoolean, envInt, envUrl, parseEnv } from '@rcp/config';
+
+const shopSchema = z.object({
+  shopId: z.string().min(1),
+  shopUrl: z.string().min(1),
+  userName: z.string().min(1),
+  authKey: z.string().min(1),
+});
+export type ShopCredentialsConfig = z.infer<typeof shopSchema>;
+
+const shopsJson = z
+  .string()
+  .default('[]')
+  .transform((text, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {shopId, shopUrl, userName, authKey}' });
+      return z.NEVER;
+    }
+    const result = z.array(shopSchema).safeParse(parsed);
+    if (!result.success) {
+      // never echo the value: it contains auth keys
+      ctx.addIssue({ code: 'custom', message: `must be a JSON array of {shopId, shopUrl, userName, authKey} (${result.error.issues.map((i) => i.path.join('.')).join(', ')})` });
+      return z.NEVER;
+    }
+    return result.data;
+  });
+
+const intList = (defaults: number[]) =>
+  z
+    .string()
+    .default(defaults.join(','))
+    .transform((text, ctx) => {
+      const values = text.split(',').map((s) => Number(s.trim()));
+      if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v <= 0)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive integers (ms)' });
+        return z.NEVER;
+      }
+      return values;
+    });
+
+export const gatewayEnvSchema = z.object({
+  GATEWAY_PORT: envInt(3001, 0, 65535),
+  GATEWAY_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_gateway'),
+  RABBITMQ_URL: envUrl('amqp://guest:guest@127.0.0.1:5672'),
+  EXCHANGE: z.string().min(1).default('rakuten.payments'),
+  MESSAGING_NAME_PREFIX: z.string().optional(),
+  RCCS_ENDPOINT: envUrl('http://127.0.0.1:3003/rccsapi-services/RCCSApiService'),
+  RCCS_CONNECT_TIMEOUT_MS: envInt(3000, 1),
+  RCCS_RESPONSE_TIMEOUT_MS: envInt(15000, 1),
+  /** Orders per asynchronous request (simulator default limit 100, spec §7). */
+  GATEWAY_BATCH_MAX_ORDERS: envInt(100, 1, 100),
+  GATEWAY_BATCH_MAX_WAIT_MS: envInt(50, 0),
+  GATEWAY_PREFETCH: envInt(250, 1),
+  GATEWAY_FIRST_POLL_DELAY_MS: envInt(5000, 0),
+  GATEWAY_POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(2),
+  GATEWAY_POLL_MAX_DELAY_MS: envInt(60000, 1),
+  GATEWAY_POLL_TICK_MS: envInt(200, 10),
+  GATEWAY_POLL_IDS_PER_QUERY: envInt(100, 1, 100),
+  GATEWAY_RETRY_DELAYS_MS: intList([1000, 10000, 60000]),
+  GATEWAY_MAX_ATTEMPTS: envInt(5, 1),
+  GATEWAY_CALL_RETRIES: envInt(2, 0, 10),
+  GATEWAY_CALL_RETRY_BASE_MS: envInt(200, 1),
+  GATEWAY_BREAKER_THRESHOLD: envInt(5, 1),
+  GATEWAY_BREAKER_HALF_OPEN_MS: envInt(10000, 1),
+  GATEWAY_STUCK_AFTER_MS: envInt(3_600_000, 1),
+  GATEWAY_STUCK_CHECK_INTERVAL_MS: envInt(60_000, 10),
+  GATEWAY_RECONCILE_INTERVAL_MS: envInt(600_000, 10),
+  GATEWAY_RECONCILE_AFTER_MS: envInt(600_000, 0),
+  GATEWAY_RESUBMIT_MAX_ATTEMPTS: envInt(5, 1),
+  GATEWAY_SHOP_MAX_CONCURRENCY: envInt(4, 1),
+  GATEWAY_SHOP_REQUESTS_PER_SECOND: z.coerce.number().positive().default(10),
+  GATEWAY_SHOP_BURST: envInt(10, 1),
+  GATEWAY_BACKGROUND_ENABLED: envBoolean(true),
+  GATEWAY_SHOPS: shopsJson,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+/** Typed configuration of the gateway, validated once at boot. */
+export interface GatewayConfig {
+  port: number;
+  databaseUrl: string;
+  rabbitUrl: string;
+  exchange: string;
+  namePrefix?: string;
+  rccs: { endpoint: string; connectTimeoutMs: number; responseTimeoutMs: number };
+  batch: { maxOrders: number; maxWaitMs: number };
+  prefetch: number;
+  polling: { firstDelayMs: number; backoffFactor: number; maxDelayMs: number; tickMs: number; idsPerQuery: number };
+  retry: { delaysMs: number[]; maxAttempts: number; callRetries: number; callRetryBaseMs: number; resubmitMaxAttempts: number };
+  breaker: { threshold: number; halfOpenAfterMs: number };
+  stuck: { afterMs: number; checkIntervalMs: number };
+  reconcile: { intervalMs: number; afterMs: number };
+  limits: { maxConcurrency: number; requestsPerSecond: number; burst: number };
+  backgroundEnabled: boolean;
+  shops: ShopCredentialsConfig[];
+  logLevel: GatewayEnv['LOG_LEVEL'];
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const e = parseEnv(gatewayEnvSchema, env);
+  return {
+    port: e.GATEWAY_PORT,
+    databaseUrl: e.GATEWAY_DATABASE_URL,
+    rabbitUrl: e.RABBITMQ_URL,
+    exchange: e.EXCHANGE,
+    namePrefix: e.MESSAGING_NAME_PREFIX || undefined,
+    rccs: { endpoint: e.RCCS_ENDPOINT, connectTimeoutMs: e.RCCS_CONNECT_TIMEOUT_MS, responseTimeoutMs: e.RCCS_RESPONSE_TIMEOUT_MS },
+    batch: { maxOrders: e.GATEWAY_BATCH_MAX_ORDERS, maxWaitMs: e.GATEWAY_BATCH_MAX_WAIT_MS },
+    prefetch: Math.max(e.GATEWAY_PREFETCH, e.GATEWAY_BATCH_MAX_ORDERS + 1),
+    polling: {
+      firstDelayMs: e.GATEWAY_FIRST_POLL_DELAY_MS,
+      backoffFactor: e.GATEWAY_POLL_BACKOFF_FACTOR,
+      maxDelayMs: e.GATEWAY_POLL_MAX_DELAY_MS,
+      tickMs: e.GATEWAY_POLL_TICK_MS,
+      idsPerQuery: e.GATEWAY_POLL_IDS_PER_QUERY,
+    },
+    retry: {
+      delaysMs: e.GATEWAY_RETRY_DELAYS_MS,
+      maxAttempts: e.GATEWAY_MAX_ATTEMPTS,
+      callRetries: e.GATEWAY_CALL_RETRIES,
+      callRetryBaseMs: e.GATEWAY_CALL_RETRY_BASE_MS,
+      resubmitMaxAttempts: e.GATEWAY_RESUBMIT_MAX_ATTEMPTS,
+    },
+    breaker: { threshold: e.GATEWAY_BREAKER_THRESHOLD, halfOpenAfterMs: e.GATEWAY_BREAKER_HALF_OPEN_MS },
+    stuck: { afterMs: e.GATEWAY_STUCK_AFTER_MS, checkIntervalMs: e.GATEWAY_STUCK_CHECK_INTERVAL_MS },
+    reconcile: { intervalMs: e.GATEWAY_RECONCILE_INTERVAL_MS, afterMs: e.GATEWAY_RECONCILE_AFTER_MS },
+    limits: {
+      maxConcurrency: e.GATEWAY_SHOP_MAX_CONCURRENCY,
+      requestsPerSecond: e.GATEWAY_SHOP_REQUESTS_PER_SECOND,
+      burst: e.GATEWAY_SHOP_BURST,
+    },
+    backgroundEnabled: e.GATEWAY_BACKGROUND_ENABLED,
+    shops: e.GATEWAY_SHOPS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

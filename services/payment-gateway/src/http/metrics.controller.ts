@@ -1,0 +1,13 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { GatewayMetrics } from './metrics';
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: GatewayMetrics) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  async scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,23 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
+import { GATEWAY_ENTITIES } from './entities';
+import { GatewayInitial1732780800000 } from './migrations/1732780800000-gateway-initial';
+
+/** Advisory lock key serialising this service's migrations across replicas. */
+export const GATEWAY_MIGRATION_LOCK = 73_001;
+
+export function gatewayDataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: GATEWAY_ENTITIES,
+    migrations: [...MESSAGING_MIGRATIONS, GatewayInitial1732780800000],
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 20, application_name: 'payment-gateway' },
+  };
+}
+
+export function createGatewayDataSource(url: string): DataSource {
+  return new DataSource(gatewayDataSourceOptions(url));
+}

@@ -1,0 +1,124 @@
+import type { DataSource } from 'typeorm';
+import { isRequestComplete, wasRequestRegistered, type RccsExchange, type RccsRequestStatus } from '@rcp/rccs-client';
+import { ledger, type CardRequestRow } from '../ledger/ledger';
+import { OPEN_CARD_REQUEST_STATES } from '../ledger/states';
+import type { RccsGateway } from '../rccs/rccs-gateway';
+import { describeError } from '../rccs/transient';
+import { failureResult, mapOrderResult } from '../results/result-mapping';
+import type { ResultWriter } from '../results/result-writer';
+import { ref } from '../submission/submitter';
+import type { Clock } from '../clock';
+import { nextPollDelayMs, type PollBackoff } from './backoff';
+
+export interface PollerOptions extends PollBackoff {
+  idsPerQuery: number;
+  /** How long a claimed request is hidden from other pollers while this one asks about it. */
+  claimLeaseMs: number;
+}
+
+/**
+ * Polls getRCCSResult for every due open request of a shop in one call (up to `idsPerQuery` ids), decides
+ * registration for requests whose submission outcome is unknown, and writes final results (outbox) in one
+ * transaction per finished request.
+ */
+export class Poller {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly gateway: RccsGateway,
+    private readonly results: ResultWriter,
+    private readonly clock: Clock,
+    private readonly options: PollerOptions,
+  ) {}
+
+  /** Polls one batch of due requests of the shop; returns how many were polled. */
+  async pollShop(shopId: string): Promise<number> {
+    const claimed = await ledger.claimDueRequests(this.dataSource, shopId, this.options.idsPerQuery, this.options.claimLeaseMs);
+    if (claimed.length > 0) await this.poll(shopId, claimed);
+    return claimed.length;
+  }
+
+  private async poll(shopId: string, requests: CardRequestRow[]): Promise<void> {
+    const exchanges: RccsExchange[] = [];
+    let statuses: RccsRequestStatus[];
+    try {
+      const res = await this.gateway.sync(shopId, (api, c) => api.getRCCSResult(c, requests.map((r) => r.rccs_request_id)), (e) => exchanges.push(e));
+      if (!res.ok) {
+        if (res.errorCode === 'RCCS_E02-001' && requests.length > 1) {
+          // one unknown id spoils the whole query: ask one by one
+          for (const r of requests) await this.poll(shopId, [r]);
+          return;
+        }
+        if (res.errorCode === 'RCCS_E02-001') {
+          await this.onStatus(requests[0] as CardRequestRow, undefined, exchanges);
+          return;
+        }
+        await this.backOff(requests, `getRCCSResult answered ${res.errorCode}`);
+        return;
+      }
+      statuses = res.value.requests;
+    } catch (err) {
+      await this.backOff(requests, describeError(err));
+      return;
+    }
+    const last = exchanges.slice(-1);
+    for (const r of requests) {
+      await this.onStatus(r, statuses.find((s) => s.requestId === r.rccs_request_id), last).catch((err: unknown) =>
+        this.backOff([r], describeError(err)),
+      );
+    }
+  }
+
+  private async onStatus(request: CardRequestRow, status: RccsRequestStatus | undefined, exchanges: RccsExchange[]): Promise<void> {
+    const unsure = request.state === 'id-obtained' || request.state === 'outcome-unknown';
+    if (status && isRequestComplete(status.status)) return this.finalize(request, status, exchanges);
+    if (status && wasRequestRegistered(status)) {
+      if (unsure) await ledger.moveCardRequest(this.dataSource, request.id, ['id-obtained', 'outcome-unknown'], 'submitted', { note: 'registered (getRCCSResult)' });
+      await ledger.reschedulePoll(this.dataSource, request.id, this.delay(request), []);
+      return;
+    }
+    if (unsure) {
+      // Provably never registered (unused or unknown id): hand its operations back for a submission under a new id.
+      await this.dataSource.transaction(async (m) => {
+        const moved = await ledger.moveCardRequest(m, request.id, ['id-obtained', 'outcome-unknown'], 'not-registered', {
+          exchanges,
+          note: status ? 'request id unused (status 0)' : 'request id unknown to the card API',
+        });
+        if (!moved) return;
+        const ops = await ledger.operationsOf(m, request.id, true);
+        await ledger.detachOperations(m, request.id, ops.map((o) => o.operation_id), 'card-API request was not registered; resubmitting under a new request id');
+      });
+      return;
+    }
+    await ledger.reschedulePoll(this.dataSource, request.id, this.delay(request), [], status ? undefined : 'request id missing from getRCCSResult');
+  }
+
+  private async finalize(request: CardRequestRow, status: RccsRequestStatus, exchanges: RccsExchange[]): Promise<void> {
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (m) => {
+      const current = await ledger.findCardRequest(m, request.id, true);
+      if (!current || !OPEN_CARD_REQUEST_STATES.includes(current.state)) return;
+      const ops = await ledger.operationsOf(m, request.id, true);
+      for (const op of ops) {
+        const rows = status.results.filter((r) => r.orderNumber === op.order_number);
+        const row = rows[rows.length - 1];
+        const mapped = row
+          ? mapOrderResult(ref(op), request.rccs_request_id, row, now)
+          : failureResult(ref(op), request.rccs_request_id, { message: 'the card API finished the request without a result for this order', errorClass: 'operator-action' }, now);
+        await this.results.answer(m, op, mapped);
+      }
+      await ledger.moveCardRequest(m, request.id, OPEN_CARD_REQUEST_STATES as never, 'completed', {
+        exchanges,
+        note: `status ${status.status}: ${status.results.length} result(s)`,
+        pollCountDelta: 1,
+      });
+    });
+  }
+
+  private async backOff(requests: CardRequestRow[], reason: string): Promise<void> {
+    for (const r of requests) await ledger.reschedulePoll(this.dataSource, r.id, this.delay(r), [], reason);
+  }
+
+  private delay(r: CardRequestRow): number {
+    return Math.max(50, nextPollDelayMs(r.poll_count + 1, this.options));
+  }
+}

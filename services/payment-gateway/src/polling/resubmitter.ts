@@ -1,0 +1,49 @@
+import type { DataSource } from 'typeorm';
+import { ledger, type OperationRow } from '../ledger/ledger';
+import type { AsyncKind } from '../operations/operation-kinds';
+import type { ResultWriter } from '../results/result-writer';
+import type { Submitter } from '../submission/submitter';
+
+/**
+ * Resubmits operations whose card request was provably never registered after their message was acknowledged
+ * (the ledger owns them). Gives up after `maxAttempts` submissions: PaymentRequestDeadLettered.
+ */
+export class Resubmitter {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly submitter: Submitter,
+    private readonly results: ResultWriter,
+    private readonly options: { maxAttempts: number; batchSize: number; leaseMs: number; retryDelayMs: number },
+  ) {}
+
+  async runOnce(): Promise<number> {
+    const ops = await ledger.claimRequeued(this.dataSource, this.options.batchSize * 4, this.options.leaseMs);
+    const groups = new Map<string, OperationRow[]>();
+    for (const op of ops) {
+      const key = `${op.shop_id}\u0000${op.kind}`;
+      groups.set(key, [...(groups.get(key) ?? []), op]);
+    }
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += this.options.batchSize) {
+        const chunk = group.slice(i, i + this.options.batchSize);
+        const first = chunk[0] as OperationRow;
+        const outcomes = await this.submitter.submitBatch(first.shop_id, first.kind as AsyncKind, chunk.map((o) => o.operation_id));
+        const failed = chunk.filter((_, j) => outcomes[j]?.kind === 'retry');
+        if (failed.length === 0) continue;
+        const error = (outcomes.find((o) => o.kind === 'retry') as { error: string }).error;
+        const exhausted = failed.filter((o) => o.attempts + 1 >= this.options.maxAttempts);
+        const again = failed.filter((o) => o.attempts + 1 < this.options.maxAttempts);
+        await this.dataSource.transaction(async (m) => {
+          if (again.length) {
+            await m.query(
+              `UPDATE payment_operation SET attempts = attempts + 1, last_error = $2, next_attempt_at = clock_timestamp() + ($3::int * interval '1 millisecond') WHERE operation_id = ANY($1::uuid[]) AND state = 'requeued'`,
+              [again.map((o) => o.operation_id), error, this.options.retryDelayMs],
+            );
+          }
+          await this.results.deadLetter(m, exhausted, error, this.options.maxAttempts, 'payment-gateway ledger (acknowledged request; replay with a new request event)');
+        });
+      }
+    }
+    return ops.length;
+  }
+}
