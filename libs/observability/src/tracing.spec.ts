@@ -1,0 +1,117 @@
+import { context, trace } from '@opentelemetry/api';
+import { transformFileSync } from '@swc/core';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  injectTraceHeaders,
+  parseTracesExporter,
+  startTracing,
+  withExtractedContext,
+  type TracingHandle,
+} from './tracing';
+
+describe('tracing', () => {
+  let handle: TracingHandle;
+
+  beforeAll(() => {
+    handle = startTracing({ service: 'trace-test', exporter: 'memory' });
+  });
+  afterAll(async () => {
+    await handle.shutdown();
+  });
+
+  it('is off by default (env unset) and rejects unknown exporters', () => {
+    expect(parseTracesExporter(undefined)).toBe('none');
+    expect(parseTracesExporter(' OTLP ')).toBe('otlp');
+    expect(() => parseTracesExporter('jaeger')).toThrow(/OTEL_TRACES_EXPORTER/);
+    expect(handle.enabled).toBe(true);
+    expect(startTracing({ service: 'again', exporter: 'memory' })).toBe(handle);
+  });
+
+  it('an HTTP request to a local server yields client and server spans in one trace (real node process)', async () => {
+    // Auto-instrumentation hooks Node's real `Module.prototype.require`; jest sandboxes `module`, so this part
+    // runs the compiled tracing.ts in a plain child process, exactly as a service would.
+    const spans = await runChild(CHILD_HTTP_SCRIPT);
+    expect(spans.map((s) => s.kind).sort()).toEqual([1, 2]); // SERVER=1, CLIENT=2
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+    expect(spans.every((s) => s.service === 'trace-child')).toBe(true);
+    const server = spans.find((s) => s.kind === 1)!;
+    const client = spans.find((s) => s.kind === 2)!;
+    expect(server.parentSpanId).toBe(client.spanId);
+  }, 20_000);
+
+  it('inject → fake message headers → extract keeps the trace id', () => {
+    const tracer = trace.getTracer('test');
+    let headers: Record<string, unknown> = {};
+    let producerTrace = '';
+    tracer.startActiveSpan('publish', (span) => {
+      producerTrace = span.spanContext().traceId;
+      headers = { ...injectTraceHeaders(), 'x-event-version': 1 };
+      span.end();
+    });
+    expect(headers.traceparent).toMatch(new RegExp(`^00-${producerTrace}-[0-9a-f]{16}-01$`));
+    // AMQP delivers header strings as Buffers sometimes
+    const delivered = { ...headers, traceparent: Buffer.from(String(headers.traceparent)) };
+    const consumerTrace = withExtractedContext(delivered, () =>
+      tracer.startActiveSpan('handle', (span) => {
+        span.end();
+        return span.spanContext().traceId;
+      }),
+    );
+    expect(consumerTrace).toBe(producerTrace);
+    expect(withExtractedContext({}, () => trace.getSpan(context.active()))).toBeUndefined();
+  });
+});
+
+interface ChildSpan {
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  service: unknown;
+}
+
+const CHILD_HTTP_SCRIPT = `
+const { startTracing, memorySpanExporter } = require('./tracing.js');
+const handle = startTracing({ service: 'trace-child', exporter: 'memory' });
+const http = require('node:http');
+const server = http.createServer((_req, res) => res.end('ok'));
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  http.get({ host: '127.0.0.1', port, path: '/orders/1' }, (res) => {
+    res.resume();
+    res.on('end', () => server.close(async () => {
+      const spans = memorySpanExporter().getFinishedSpans().map((s) => ({
+        kind: s.kind, traceId: s.spanContext().traceId, spanId: s.spanContext().spanId,
+        parentSpanId: s.parentSpanContext && s.parentSpanContext.spanId, service: s.resource.attributes['service.name'],
+      }));
+      await handle.shutdown();
+      process.stdout.write(JSON.stringify(spans));
+    }));
+  });
+});
+`;
+
+async function runChild(script: string): Promise<ChildSpan[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rcp-tracing-'));
+  try {
+    const { code } = transformFileSync(resolve(__dirname, 'tracing.ts'), {
+      swcrc: false,
+      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+      module: { type: 'commonjs' },
+    });
+    writeFileSync(join(dir, 'tracing.js'), code);
+    writeFileSync(join(dir, 'child.js'), script);
+    const nodePath = resolve(__dirname, '../../../node_modules');
+    const stdout = await new Promise<string>((ok, fail) =>
+      execFile(process.execPath, ['child.js'], { cwd: dir, env: { ...process.env, NODE_PATH: nodePath }, timeout: 15_000 }, (err, out, errOut) =>
+        err ? fail(new Error(`${err.message}\n${errOut}`)) : ok(out),
+      ),
+    );
+    return JSON.parse(stdout) as ChildSpan[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

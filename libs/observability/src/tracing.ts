@@ -1,0 +1,188 @@
+import { context, propagation, trace, type Context } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  InMemorySpanExporter,
+  NodeTracerProvider,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+
+/** Where finished spans go. `none` = tracing off (only the no-op OpenTelemetry API runs). */
+export type TracesExporter = 'none' | 'otlp' | 'console' | 'memory';
+
+/** The exporters {@link startTracing} understands (also the valid values of `OTEL_TRACES_EXPORTER`). */
+export const TRACES_EXPORTERS: readonly TracesExporter[] = Object.freeze(['none', 'otlp', 'console', 'memory']);
+
+/** Options of {@link startTracing}. */
+export interface TracingOptions {
+  /** `service.name` of every span, e.g. `order-service`. */
+  service: string;
+  /** Exporter; defaults to env `OTEL_TRACES_EXPORTER`, else `none`. */
+  exporter?: TracesExporter;
+  /**
+   * OTLP/HTTP base endpoint (e.g. `http://127.0.0.1:4318`); defaults to env `OTEL_EXPORTER_OTLP_ENDPOINT`,
+   * else the exporter's own default (`http://localhost:4318`). `/v1/traces` is appended.
+   */
+  otlpEndpoint?: string;
+  /** Incoming HTTP paths that never create spans (exact match, query ignored). Default: `/metrics`, `/health/live`, `/health/ready`. */
+  ignoreIncomingPaths?: readonly string[];
+  /** Environment to read defaults from (tests). Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What {@link startTracing} returns. */
+export interface TracingHandle {
+  /** False when the exporter is `none`. */
+  readonly enabled: boolean;
+  /** The exporter in use. */
+  readonly exporter: TracesExporter;
+  /** Flushes pending spans, removes the instrumentation hooks and unregisters the provider. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+interface Instrumentation {
+  disable(): void;
+}
+
+let active: (TracingHandle & { service: string }) | undefined;
+let memoryExporter: InMemorySpanExporter | undefined;
+
+const DEFAULT_IGNORED = ['/metrics', '/health/live', '/health/ready'];
+
+/** Parses an `OTEL_TRACES_EXPORTER` value; throws naming the variable on anything unknown. */
+export function parseTracesExporter(value: string | undefined): TracesExporter {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '') return 'none';
+  if ((TRACES_EXPORTERS as readonly string[]).includes(v)) return v as TracesExporter;
+  throw new Error(`OTEL_TRACES_EXPORTER must be one of ${TRACES_EXPORTERS.join(', ')} (got "${value}")`);
+}
+
+/**
+ * Starts OpenTelemetry tracing for this process: a Node tracer provider (async-local context, W3C trace-context
+ * propagator) with auto-instrumentation of `http` (server and client), `undici` (fetch), `amqplib` and `pg`.
+ *
+ * MUST run before anything imports `amqplib`, `pg`, `undici` or `express`: instrumentation registered after a
+ * library was loaded patches nothing. Call it from a tiny `src/tracing.ts` that is the FIRST import of `main.ts`
+ * (see the README). With exporter `none` (the default) nothing is registered and the OpenTelemetry API stays a no-op.
+ *
+ * Calling it again returns the running handle (a process has one tracer provider).
+ */
+export function startTracing(options: TracingOptions): TracingHandle {
+  if (active) return active;
+  const env = options.env ?? process.env;
+  const exporter = options.exporter ?? parseTracesExporter(env.OTEL_TRACES_EXPORTER);
+  if (exporter === 'none') {
+    return { enabled: false, exporter, shutdown: async () => undefined };
+  }
+
+  const processor = spanProcessor(exporter, options.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.service }),
+    spanProcessors: [processor],
+  });
+  provider.register();
+
+  const ignored = new Set(options.ignoreIncomingPaths ?? DEFAULT_IGNORED);
+  // Instrumentations enable themselves on construction and use the (now registered) global provider.
+  const instrumentations: Instrumentation[] = [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => ignored.has((req.url ?? '').split('?')[0]),
+    }),
+    new UndiciInstrumentation(),
+    new AmqplibInstrumentation(),
+    new PgInstrumentation({ enhancedDatabaseReporting: false }),
+  ];
+
+  let stopped: Promise<void> | undefined;
+  const handle = {
+    enabled: true,
+    exporter,
+    service: options.service,
+    shutdown(): Promise<void> {
+      stopped ??= (async () => {
+        for (const i of instrumentations) i.disable();
+        try {
+          await provider.shutdown();
+        } finally {
+          trace.disable();
+          context.disable();
+          propagation.disable();
+          if (active === handle) active = undefined;
+          if (exporter === 'memory') memoryExporter = undefined;
+        }
+      })();
+      return stopped;
+    },
+  };
+  active = handle;
+  return handle;
+}
+
+function spanProcessor(exporter: Exclude<TracesExporter, 'none'>, otlpEndpoint: string | undefined): SpanProcessor {
+  switch (exporter) {
+    case 'memory':
+      memoryExporter = new InMemorySpanExporter();
+      return new SimpleSpanProcessor(memoryExporter);
+    case 'console':
+      return new SimpleSpanProcessor(new ConsoleSpanExporter());
+    case 'otlp': {
+      const base = otlpEndpoint?.replace(/\/+$/, '');
+      return new BatchSpanProcessor(new OTLPTraceExporter(base ? { url: `${base}/v1/traces` } : {}));
+    }
+  }
+}
+
+/**
+ * The in-memory exporter of a process started with exporter `memory` (tests), or undefined.
+ * `getFinishedSpans()` lists ended spans; `reset()` clears them.
+ */
+export function memorySpanExporter(): InMemorySpanExporter | undefined {
+  return memoryExporter;
+}
+
+/** Header names of W3C trace context. */
+export const TRACE_HEADERS = Object.freeze({ traceparent: 'traceparent', tracestate: 'tracestate' });
+
+/**
+ * W3C trace-context headers (`traceparent`, and `tracestate` when set) of the active span, for hops that
+ * auto-instrumentation cannot follow — e.g. store them in an outbox row's headers so HTTP → outbox → broker
+ * stays one trace. Returns `{}` when tracing is off or no span is active.
+ */
+export function injectTraceHeaders(ctx: Context = context.active()): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  const out: Record<string, string> = {};
+  if (carrier.traceparent) out.traceparent = carrier.traceparent;
+  if (carrier.tracestate) out.tracestate = carrier.tracestate;
+  return out;
+}
+
+/**
+ * Runs `fn` in the trace context carried by `headers` (e.g. AMQP message headers holding `traceparent`), so
+ * spans created inside continue the producer's trace. Buffer header values are decoded; without usable headers
+ * `fn` runs in the current context. Returns what `fn` returns.
+ */
+export function withExtractedContext<T>(headers: Record<string, unknown> | undefined | null, fn: () => T): T {
+  const carrier: Record<string, string> = {};
+  for (const name of [TRACE_HEADERS.traceparent, TRACE_HEADERS.tracestate]) {
+    const raw = headers?.[name];
+    if (typeof raw === 'string') carrier[name] = raw;
+    else if (Buffer.isBuffer(raw)) carrier[name] = raw.toString('utf8');
+  }
+  if (!carrier.traceparent) return fn();
+  return context.with(propagation.extract(context.active(), carrier), fn);
+}
+
+/** The trace id of the active span, or undefined (tracing off / no span). Handy for log correlation. */
+export function currentTraceId(): string | undefined {
+  const span = trace.getSpan(context.active());
+  const id = span?.spanContext().traceId;
+  return id && !/^0+$/.test(id) ? id : undefined;
+}
