@@ -306,7 +306,7 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
   }
 
   /** Registers a listener on the connection manager (`connect`, `disconnect`, `connectFailed`, `blocked`, …). */
-  on<EventKey extends string = string, EventCallback extends Function = Function>(event: EventKey, callback: EventCallback): void {
+  on<EventKey extends string = string, EventCallback = (...args: unknown[]) => void>(event: EventKey, callback: EventCallback): void {
     const listener = callback as unknown as (...args: unknown[]) => void;
     if (this.connection) this.connection.on(event, listener);
     else this.pendingListeners.push([event, listener]);

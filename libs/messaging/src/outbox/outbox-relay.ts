@@ -54,7 +54,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running = false;
   private loopDone?: Promise<void>;
   private wakeRequested = false;
-  private wake?: () => void;
+  private wake?: (force?: boolean) => void;
   private listener?: PoolClient;
   private listenerRetry?: NodeJS.Timeout;
   private lastPrune = 0;
@@ -231,23 +231,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.wake === wakeFn) self.wake = undefined;
+        if (this.wake === wakeFn) this.wake = undefined;
         resolve();
-      }
-      const wakeFn = (force?: boolean) => {
+      };
+      const wakeFn = (force?: boolean): void => {
         if (wakeable || force) done();
       };
+      const timer = setTimeout(done, ms);
       this.wake = wakeFn;
     });
   }
 
   private kick(force = true): void {
-    const wake = this.wake as ((force?: boolean) => void) | undefined;
-    if (wake) wake(force);
+    if (this.wake) this.wake(force);
     else this.wakeRequested = true;
   }
 
