@@ -32,6 +32,23 @@ describe('deploy/ as committed', () => {
     expect(report.problems).toEqual([]);
   });
 
+  it('lists referenced entry points without source as warnings only', () => {
+    expect(Array.isArray(report.warnings)).toBe(true);
+    for (const warning of report.warnings) expect(warning).toMatch(/^services\/[a-z-]+\/src\/[a-z-]+\.ts is run by deploy\//);
+  });
+
+  it('lets the simulator migrate itself and gives every other Deployment a migration Job', () => {
+    const staging = report.rendered['deploy/k8s/overlays/staging'].map((r) => r.object);
+    const jobs = staging.filter((o) => o.kind === 'Job').map((o) => o.metadata.name).sort();
+    expect(jobs).toEqual(['migrate-notification-service', 'migrate-order-service', 'migrate-payment-gateway']);
+    const withoutAnnotation = staging.map((o) =>
+      o.kind === 'Deployment' && o.metadata.name === 'rccs-simulator' ? { ...o, metadata: { ...o.metadata, annotations: {} } } : o,
+    );
+    expect(checkPolicy(withoutAnnotation, { namespace: 'rcp-staging', environment: 'staging' })).toEqual([
+      'Deployment/rcp-staging/rccs-simulator: no migration Job migrate-rccs-simulator',
+    ]);
+  });
+
   it('checked every kind of artefact', () => {
     const checked = report.checked.join('\n');
     for (const part of ['deploy/k8s/base', 'overlays/staging', 'overlays/production', 'docker-compose.yml', 'Dockerfile', 'rcp-dashboard.json']) {
@@ -114,10 +131,10 @@ describe('policy', () => {
   it('rejects dangling Secret/ConfigMap references and real secret values', () => {
     const objects = production();
     find(objects, 'Deployment', 'order-service').spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key = 'MISSING';
-    find(objects, 'Secret', 'rcp-secrets').stringData.RCCS_AUTH_KEY = 'a-real-looking-key';
+    find(objects, 'Secret', 'rcp-secrets').stringData.GATEWAY_SHOPS = '[{"shopId":"s","shopUrl":"s","userName":"u","authKey":"real"}]';
     const problems = checkPolicy(objects, options).join('\n');
     expect(problems).toMatch(/env RABBITMQ_URL → Secret rcp-secrets has no key MISSING/);
-    expect(problems).toMatch(/stringData\.RCCS_AUTH_KEY is not a CHANGE_ME placeholder/);
+    expect(problems).toMatch(/stringData\.GATEWAY_SHOPS is not a CHANGE_ME placeholder/);
   });
 
   it('keeps the simulator out of production and requires the overlay to set the endpoint', () => {

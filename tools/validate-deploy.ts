@@ -38,6 +38,11 @@ export interface ValidationReport {
   /** What was checked, one line per check, for the log. */
   checked: string[];
   problems: string[];
+  /**
+   * Not failures: entry points the manifests run (`dist/services/<svc>/src/<file>.js`) whose source is not in the
+   * working tree (yet). Services are written in parallel, so this is reported, not enforced.
+   */
+  warnings: string[];
   /** Rendered objects per kustomization path (for further assertions). */
   rendered: Record<string, SourcedObject[]>;
 }
@@ -71,7 +76,7 @@ function attempt(problems: string[], fn: () => void): void {
 
 /** Validates everything under `root`; never throws for a bad manifest, reports it. */
 export function validateDeploy(root = findRepoRoot()): ValidationReport {
-  const report: ValidationReport = { checked: [], problems: [], rendered: {} };
+  const report: ValidationReport = { checked: [], problems: [], warnings: [], rendered: {} };
   const { problems, checked } = report;
   const k8sDir = join(root, 'deploy/k8s');
 
@@ -122,12 +127,21 @@ export function validateDeploy(root = findRepoRoot()): ValidationReport {
       checked.push(`dashboard: deploy/grafana/${name}`);
     }
   });
+  report.warnings.push(...missingEntryPoints(root));
   return report;
+}
+
+/** Entry points referenced by compose and the manifests whose TypeScript source does not exist. */
+export function missingEntryPoints(root: string): string[] {
+  const texts = [join(root, 'docker-compose.yml'), ...yamlFiles(join(root, 'deploy/k8s'))].filter(existsSync).map((f) => readFileSync(f, 'utf8'));
+  const referenced = new Set(texts.flatMap((t) => [...t.matchAll(/dist\/(services\/[a-z0-9-]+\/src\/[a-z0-9-]+)\.js/g)].map((m) => m[1])));
+  return [...referenced].filter((p) => !existsSync(join(root, `${p}.ts`))).map((p) => `${p}.ts is run by deploy/ but does not exist (yet)`);
 }
 
 if (require.main === module) {
   const report = validateDeploy(findRepoRoot(process.cwd()));
   for (const line of report.checked) console.log(`ok   ${line}`);
+  for (const warning of report.warnings) console.warn(`WARN ${warning}`);
   for (const problem of report.problems) console.error(`FAIL ${problem}`);
   console.log(`${report.checked.length} checks, ${report.problems.length} problems`);
   process.exitCode = report.problems.length === 0 ? 0 : 1;

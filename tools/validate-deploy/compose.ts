@@ -11,11 +11,12 @@ import { parse } from 'yaml';
 import { arr, at, isRec, rec, type Rec } from './util';
 
 /** The four application services with their port and database variable. */
-export const APP_SERVICES: Record<string, { port: number; databaseEnv: string; database: string; rabbit: boolean }> = {
-  'order-service': { port: 3000, databaseEnv: 'ORDER_DATABASE_URL', database: 'rcp_orders', rabbit: true },
-  'payment-gateway': { port: 3001, databaseEnv: 'GATEWAY_DATABASE_URL', database: 'rcp_gateway', rabbit: true },
-  'notification-service': { port: 3002, databaseEnv: 'NOTIFY_DATABASE_URL', database: 'rcp_notifications', rabbit: true },
-  'rccs-simulator': { port: 3003, databaseEnv: 'SIMULATOR_DATABASE_URL', database: 'rcp_simulator', rabbit: false },
+export const APP_SERVICES: Record<string, { port: number; databaseEnv: string; database: string; rabbit: boolean; migrateService: boolean }> = {
+  'order-service': { port: 3000, databaseEnv: 'ORDER_DATABASE_URL', database: 'rcp_orders', rabbit: true, migrateService: true },
+  'payment-gateway': { port: 3001, databaseEnv: 'GATEWAY_DATABASE_URL', database: 'rcp_gateway', rabbit: true, migrateService: true },
+  'notification-service': { port: 3002, databaseEnv: 'NOTIFY_DATABASE_URL', database: 'rcp_notifications', rabbit: true, migrateService: true },
+  // The simulator has no migrate.js: it migrates its own database at start-up.
+  'rccs-simulator': { port: 3003, databaseEnv: 'SIMULATOR_DATABASE_URL', database: 'rcp_simulator', rabbit: false, migrateService: false },
 };
 
 let compiled: ValidateFunction | undefined;
@@ -141,6 +142,7 @@ function composePolicy(doc: Rec, root: string): string[] {
     const deps = dependsOn(s);
     if (deps.postgres !== 'service_healthy') problems.push(`${where}: depends_on postgres must be service_healthy`);
     if (spec.rabbit && deps.rabbitmq !== 'service_healthy') problems.push(`${where}: depends_on rabbitmq must be service_healthy`);
+    if (!spec.migrateService) continue;
     const migrate = rec(services[`migrate-${name}`]);
     if (deps[`migrate-${name}`] !== 'service_completed_successfully') problems.push(`${where}: must depend on migrate-${name} (service_completed_successfully)`);
     if (!commandText(migrate.command).includes(`dist/services/${name}/src/migrate.js`)) problems.push(`docker-compose.yml: migrate-${name} must run dist/services/${name}/src/migrate.js`);

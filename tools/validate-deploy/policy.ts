@@ -131,8 +131,12 @@ const servicesSelectPods: Rule = (objects) => {
   return problems;
 };
 
+/** Annotation of a Deployment that migrates its own database at start-up (and so has no migration Job). */
+export const MIGRATES_ON_START = 'rcp.example.com/migrates-on-start';
+
 const migrations: Rule = (objects) =>
   byKind(objects, 'Deployment')
+    .filter((d) => d.metadata.annotations?.[MIGRATES_ON_START] !== 'true')
     .filter((d) => !byKind(objects, 'Job').some((j) => sameNs(j, d) && j.metadata.name === `migrate-${d.metadata.name}`))
     .map((d) => `${describe(d)}: no migration Job migrate-${d.metadata.name}`);
 
