@@ -20,6 +20,12 @@ export interface ObservabilityOptions {
   metrics?: boolean;
   /** Record `http_request_duration_seconds` for every route. Default true. */
   http?: boolean;
+  /**
+   * Use this pre-built {@link Metrics} (same `service`) instead of creating one — for options that are built
+   * before DI exists, e.g. `MessagingModule.forRoot({ observer: messagingObserver(metrics) })`. Shared by every
+   * app created from the same module, so prefer the default in tests that start several apps.
+   */
+  instance?: Metrics;
 }
 
 /** DI token of the resolved {@link ObservabilityOptions}. */
@@ -46,7 +52,10 @@ export class ObservabilityModule implements NestModule, OnModuleDestroy {
       controllers: resolved.metrics ? [MetricsController] : [],
       providers: [
         { provide: OBSERVABILITY_OPTIONS, useValue: resolved },
-        { provide: Metrics, useFactory: () => new Metrics(resolved.service, { defaultMetrics: resolved.metrics }) },
+        {
+          provide: Metrics,
+          useFactory: () => resolved.instance ?? new Metrics(resolved.service, { defaultMetrics: resolved.metrics }),
+        },
         HttpMetricsMiddleware,
       ],
       exports: [Metrics, OBSERVABILITY_OPTIONS],
@@ -60,6 +69,6 @@ export class ObservabilityModule implements NestModule, OnModuleDestroy {
 
   /** @internal */
   onModuleDestroy(): void {
-    this.metrics.registry.clear();
+    if (!this.options.instance) this.metrics.registry.clear();
   }
 }

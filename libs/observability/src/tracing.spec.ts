@@ -1,9 +1,9 @@
 import { context, trace } from '@opentelemetry/api';
 import { transformFileSync } from '@swc/core';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
   injectTraceHeaders,
   parseTracesExporter,
@@ -40,6 +40,18 @@ describe('tracing', () => {
     const server = spans.find((s) => s.kind === 1)!;
     const client = spans.find((s) => s.kind === 2)!;
     expect(server.parentSpanId).toBe(client.spanId);
+  }, 20_000);
+
+  it('loading the package index does not load amqplib, pg, undici, express or typeorm (so tracing can patch them)', async () => {
+    const loaded = await runChildJson<string[]>(
+      `require('./index.js');
+      const names = Object.keys(require.cache)
+        .filter((k) => /node_modules[\\/](amqplib|pg|undici|express|typeorm|amqp-connection-manager)[\\/]/.test(k))
+        .map((k) => k.split('node_modules/').pop().split('/')[0]);
+      process.stdout.write(JSON.stringify([...new Set(names)]));`,
+      true,
+    );
+    expect(loaded).toEqual([]);
   }, 20_000);
 
   it('inject → fake message headers → extract keeps the trace id', () => {
@@ -94,15 +106,28 @@ server.listen(0, '127.0.0.1', () => {
 });
 `;
 
-async function runChild(script: string): Promise<ChildSpan[]> {
+function runChild(script: string): Promise<ChildSpan[]> {
+  return runChildJson<ChildSpan[]>(script, false);
+}
+
+/** Compiles tracing.ts (or the whole library) to a temp dir and runs `script` there with plain node; parses its stdout. */
+async function runChildJson<T>(script: string, wholeLibrary: boolean): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'rcp-tracing-'));
   try {
-    const { code } = transformFileSync(resolve(__dirname, 'tracing.ts'), {
-      swcrc: false,
-      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
-      module: { type: 'commonjs' },
-    });
-    writeFileSync(join(dir, 'tracing.js'), code);
+    const files = wholeLibrary ? sourceFiles(__dirname) : ['tracing.ts'];
+    for (const file of files) {
+      const { code } = transformFileSync(resolve(__dirname, file), {
+        swcrc: false,
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        },
+        module: { type: 'commonjs' },
+      });
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), code);
+    }
     writeFileSync(join(dir, 'child.js'), script);
     const nodePath = resolve(__dirname, '../../../node_modules');
     const stdout = await new Promise<string>((ok, fail) =>
@@ -110,8 +135,14 @@ async function runChild(script: string): Promise<ChildSpan[]> {
         err ? fail(new Error(`${err.message}\n${errOut}`)) : ok(out),
       ),
     );
-    return JSON.parse(stdout) as ChildSpan[];
+    return JSON.parse(stdout) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function sourceFiles(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+    .map((f) => relative(root, resolve(root, f)));
 }

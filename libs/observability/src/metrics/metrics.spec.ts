@@ -104,6 +104,21 @@ describe('metrics', () => {
     expect(textB).not.toContain('svc-a');
   });
 
+  it('forRoot can use a pre-built Metrics instance (for options built before DI)', async () => {
+    const shared = new Metrics('svc-c', { defaultMetrics: false });
+    @Module({ imports: [ObservabilityModule.forRoot({ service: 'svc-c', instance: shared })] })
+    class AppC {}
+    const c = await start(AppC);
+    try {
+      expect(c.get(Metrics)).toBe(shared);
+      messagingObserver(shared).onPublished!('ViaObserver');
+      const text = (await request(c.getHttpServer()).get('/metrics').expect(200)).text;
+      expect(text).toContain('rcp_messages_published_total{service="svc-c",type="ViaObserver"} 1');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('trackInFlight counts while running and decrements on failure', async () => {
     const m = new Metrics('t', { defaultMetrics: false });
     let during = '';
