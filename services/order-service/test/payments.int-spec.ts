@@ -4,6 +4,7 @@ import {
   AuthCancelCompleted,
   AuthCompleted,
   AuthFailed,
+  CaptureCancelCompleted,
   CaptureCompleted,
   CardStatusReported,
   EventEnvelope,
@@ -91,7 +92,7 @@ describe('order-service payments through events', () => {
     const res = await act('cancel-capture', [1]);
     expect(res.results[0]).toMatchObject({ outcome: 'accepted', paymentTag: '売上請求取消中' });
     const req = await requestFor('CaptureCancelRequested', 1);
-    await h.publish((await import('@rcp/contracts')).CaptureCancelCompleted, resultData(num(1), dataOf(req).operationId, 'capture-cancel'));
+    await h.publish(CaptureCancelCompleted, resultData(num(1), dataOf(req).operationId, 'capture-cancel'));
     await tagIs(1, '未オーソリ');
   });
 

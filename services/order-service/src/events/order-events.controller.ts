@@ -89,7 +89,7 @@ export class OrderEventsController {
         );
       } catch (err) {
         if (!(err instanceof OrderAlreadyExistsError)) throw err;
-        this.logger.warn(`OrderReceived for existing order ${e.shopId}/${d.orderNumber}; ignored`);
+        this.logger.debug(`OrderReceived for existing order ${e.shopId}/${d.orderNumber}; ignored`);
       }
     });
   }
