@@ -30,6 +30,8 @@ export const notificationEnvSchema = z.object({
   NOTIFY_CONSUMER_RETRY_DELAYS_MS: delayList('1000,5000,30000'),
   NOTIFY_CONSUMER_MAX_ATTEMPTS: envInt(5, 1, 100),
   NOTIFY_SHUTDOWN_TIMEOUT_MS: envInt(10_000, 0, 120_000),
+  /** Boot fails, naming RabbitMQ, when the consumer is not connected within this time. */
+  NOTIFY_BROKER_CONNECT_TIMEOUT_MS: envInt(60_000, 1000, 600_000),
 });
 
 export type NotificationEnv = z.infer<typeof notificationEnvSchema>;
