@@ -1,0 +1,4 @@
+import { storeContract } from '../../test/store-contract';
+import { MemoryStore } from './memory.store';
+
+storeContract('memory', async () => new MemoryStore());
