@@ -12,6 +12,8 @@ export interface BrokerConnectionOptions {
   logger: MessagingLogger;
   /** Heartbeat (s); default 5. */
   heartbeatIntervalInSeconds?: number;
+  /** TCP/AMQP connect timeout per attempt (ms); default 5000. */
+  connectTimeoutMs?: number;
   /** Delay before reconnecting (s); default 1. */
   reconnectTimeInSeconds?: number;
 }
@@ -26,7 +28,8 @@ export function connectBroker(options: BrokerConnectionOptions): AmqpConnectionM
   const connection = amqp.connect([url], {
     heartbeatIntervalInSeconds: options.heartbeatIntervalInSeconds ?? 5,
     reconnectTimeInSeconds: options.reconnectTimeInSeconds ?? 1,
-    connectionOptions: { clientProperties: { connection_name: connectionName } },
+    // A bounded socket connect: a dropped SYN (full accept backlog) must not stall reconnection for minutes.
+    connectionOptions: { clientProperties: { connection_name: connectionName }, timeout: options.connectTimeoutMs ?? 5000 },
   });
   connection.on('connect', () => logger.log(`connected to RabbitMQ ${safeUrl} as ${connectionName}`));
   connection.on('disconnect', ({ err }: { err?: Error }) =>

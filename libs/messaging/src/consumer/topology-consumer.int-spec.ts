@@ -25,7 +25,7 @@ function collect(server: RabbitMqServer, type: string): string[] {
 
 beforeAll(async () => {
   publisher = new EventPublisher({ url, namePrefix: prefix, connectionName: prefix, logger: quietLogger });
-  await publisher.waitForConnect();
+  await publisher.waitForConnect(30_000);
 });
 
 afterAll(async () => {

@@ -191,16 +191,22 @@ describe('MessagingModule', () => {
     })
     class AppModule {}
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-    await app.init();
-    const ds = app.get(DataSource);
-    const e = authRequested();
-    const service = app.get(OutboxService);
-    await ds.transaction((m) => service.add(m, [e]));
-    await waitFor(() => delivered([e.id]), 'module relay publishes');
-    expect((await app.get(InboxService).process('module', e, async () => 1)).duplicate).toBe(false);
-    const late = authRequested();
-    await ds.transaction((m) => service.add(m, [late]));
-    await app.close();
-    await waitFor(() => delivered([late.id]), 'published by the relay or its shutdown flush');
+    let closed = false;
+    try {
+      await app.init();
+      const ds = app.get(DataSource);
+      const e = authRequested();
+      const service = app.get(OutboxService);
+      await ds.transaction((m) => service.add(m, [e]));
+      await waitFor(() => delivered([e.id]), 'module relay publishes', 30_000);
+      expect((await app.get(InboxService).process('module', e, async () => 1)).duplicate).toBe(false);
+      const late = authRequested();
+      await ds.transaction((m) => service.add(m, [late]));
+      await app.close();
+      closed = true;
+      await waitFor(() => delivered([late.id]), 'published by the relay or its shutdown flush');
+    } finally {
+      if (!closed) await app.close();
+    }
   });
 });

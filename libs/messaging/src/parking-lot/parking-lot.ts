@@ -116,6 +116,7 @@ export class ParkingLot {
     if (!this.connection) {
       const connection = await amqplib.connect(this.options.url, {
         clientProperties: { connection_name: this.options.connectionName ?? 'parking-lot' },
+        timeout: 10_000,
       });
       connection.on('error', () => undefined);
       connection.on('close', () => {
