@@ -1,4 +1,5 @@
 import { EventContract } from './contract';
+import * as accessEvents from './events/access-events';
 import * as orderEvents from './events/order-events';
 import * as requests from './events/payment-requests';
 import * as results from './events/payment-results';
@@ -26,6 +27,8 @@ export const EVENT_CATALOGUE: readonly EventContract[] = Object.freeze([
   orderEvents.PaymentTagChanged,
   orderEvents.AuthExpiring,
   orderEvents.PaymentStuck,
+  accessEvents.ApiKeyIssued,
+  accessEvents.ApiKeyRevoked,
 ] as EventContract[]);
 
 const byKey = new Map(EVENT_CATALOGUE.map((c) => [`${c.type}@${c.version}`, c]));

@@ -7,4 +7,5 @@ export * from './create-envelope';
 export * from './events/payment-requests';
 export * from './events/payment-results';
 export * from './events/order-events';
+export * from './events/access-events';
 export * from './asyncapi';
