@@ -1,0 +1,169 @@
+import { AuthRequested, CaptureRequested, CardStatusRequested } from '@rcp/contracts';
+import { ParkingLot } from '@rcp/messaging';
+import { createTestDatabase, testRabbitUrl, uniqueName, waitFor, type TestDatabase } from '@rcp/testing';
+import { bootstrapGateway, type RunningGateway } from './bootstrap';
+import { EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, SimulatorHandle } from './test-support/harness';
+
+describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => {
+  const namePrefix = uniqueName('gw');
+  let sim: SimulatorHandle;
+  let db: TestDatabase;
+  let gateway: RunningGateway;
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    sim = await SimulatorHandle.start();
+    db = await createTestDatabase('gw');
+    gateway = await bootstrapGateway(gatewayEnv(db.url, namePrefix, sim.endpoint));
+    bus = await EventBus.open(namePrefix);
+  }, 120_000);
+
+  afterAll(async () => {
+    await bus?.close();
+    await gateway?.close();
+    await sim?.stop();
+    await db?.drop();
+  });
+
+  afterEach(async () => {
+    await sim.admin('DELETE', '/faults');
+    await sim.admin('DELETE', '/decline-rules');
+  });
+
+  const auth = (order: string, amount: number, operationId = newOperationId()) =>
+    bus.request(AuthRequested, { operationId, orderNumber: order, amount, payType: 0 });
+
+  it('authorizes N orders with at most ceil(N / batch size) authori calls and answers declines as AuthFailed', async () => {
+    await sim.admin('POST', '/decline-rules', { operations: ['authori'], minAmount: 9999, maxAmount: 9999 });
+    const orders = Array.from({ length: 12 }, (_, i) => ({ order: orderNumber(), amount: i % 4 === 0 ? 9999 : 1000 + i }));
+    const sent = await Promise.all(orders.map((o) => auth(o.order, o.amount)));
+    const results = await Promise.all(sent.map((e) => bus.resultOf(e.data.operationId)));
+
+    results.forEach((r, i) => {
+      const declined = (orders[i] as { amount: number }).amount === 9999;
+      expect(r.type).toBe(declined ? 'AuthFailed' : 'AuthCompleted');
+      expect(r.data.errorClass).toBe(declined ? 'buyer-action' : null);
+      expect(r.data.rccsRequestId).toEqual(expect.any(Number));
+      expect(r.correlationId).toBe(sent[i]?.correlationId);
+    });
+    const ledger = (await sim.ledger({ shopUrl: SHOP.shopUrl, op: 'authori' })).filter((e) => orders.some((o) => o.order === e.orderNumber));
+    expect(ledger).toHaveLength(12);
+    expect(new Set(ledger.map((e) => e.requestId)).size).toBeLessThanOrEqual(Math.ceil(12 / 10));
+
+    const detail = (await (await fetch(`${gateway.url}/admin/operations/${sent[1]?.data.operationId}`)).json()) as any;
+    expect(detail.operation.state).toBe('succeeded');
+    expect(detail.cardRequest.state).toBe('completed');
+    expect(JSON.stringify(detail)).not.toContain(SHOP.authKey);
+    expect(JSON.stringify(detail.cardRequest.exchanges)).toContain('authori');
+  });
+
+  it('answers a 0-yen authorization with AuthFailed and never calls the card API', async () => {
+    const order = orderNumber();
+    const e = await auth(order, 0);
+    const r = await bus.resultOf(e.data.operationId);
+    expect(r.type).toBe('AuthFailed');
+    expect(String(r.data.message)).toMatch(/0-yen/);
+    expect(r.data.rccsRequestId).toBeNull();
+    expect(await sim.ledger({ orderNumber: order })).toHaveLength(0);
+  });
+
+  it('performs one API operation for duplicate messages and for two messages with one operationId', async () => {
+    const order = orderNumber();
+    const operationId = newOperationId();
+    const first = await auth(order, 2500, operationId);
+    await bus.publisher.publish(first); // same message twice
+    await auth(order, 2500, operationId); // new message id, same operationId
+    await bus.resultOf(operationId);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(bus.results(operationId)).toHaveLength(1);
+    expect(await sim.ledger({ orderNumber: order })).toHaveLength(1);
+  });
+
+  it('fails the capture of an authorization older than 60 days with the reason', async () => {
+    const order = orderNumber();
+    const a = await auth(order, 3000);
+    expect((await bus.resultOf(a.data.operationId)).type).toBe('AuthCompleted');
+    await sim.admin('POST', '/clock', { advanceMs: 61 * 86_400_000 });
+    try {
+      const c = await bus.request(CaptureRequested, { operationId: newOperationId(), orderNumber: order, amount: 3000 });
+      const r = await bus.resultOf(c.data.operationId);
+      expect(r.type).toBe('CaptureFailed');
+      expect(r.data.errorCode).toBe('RCCS_E21-003');
+      expect(r.data.errorClass).toBe('operator-action');
+      expect(String(r.data.message).length).toBeGreaterThan(0);
+    } finally {
+      await sim.admin('POST', '/clock', { reset: true });
+    }
+  });
+
+  it('retries through HTTP 500s and completes', async () => {
+    await sim.admin('POST', '/faults', { type: 'http500', count: 5 });
+    const order = orderNumber();
+    const e = await auth(order, 1800);
+    const r = await bus.resultOf(e.data.operationId, 20_000);
+    expect(r.type).toBe('AuthCompleted');
+    const faults = await sim.admin<{ fired: number }[] | { faults: { fired: number }[] }>('GET', '/faults');
+    const list = Array.isArray(faults) ? faults : faults.faults;
+    expect(list[0]?.fired).toBe(5);
+    expect(await sim.ledger({ orderNumber: order })).toHaveLength(1);
+  });
+
+  it('parks the request and publishes PaymentRequestDeadLettered when the API keeps failing; a replay after recovery completes', async () => {
+    await sim.admin('POST', '/faults', { type: 'http500' });
+    const order = orderNumber();
+    const e = await auth(order, 2100);
+    const dead = await waitFor(
+      () => bus.ofType('PaymentRequestDeadLettered').find((d) => (d.data.operationIds as string[]).includes(e.data.operationId)),
+      'PaymentRequestDeadLettered',
+      20_000,
+    );
+    expect(dead.data.reason).toEqual(expect.stringMatching(/500|fault|circuit/i));
+    expect(dead.data.parkedIn).toBe(`${namePrefix}.payment-gateway.dlq`);
+    expect(JSON.stringify(dead)).not.toContain(SHOP.authKey);
+    const lot = new ParkingLot({ url: testRabbitUrl() });
+    const queue = `${namePrefix}.payment-gateway`;
+    await waitFor(async () => (await lot.list(queue)).some((m) => m.messageId === e.id), 'the parked request', 10_000);
+    expect(bus.results(e.data.operationId).filter((r) => r.type.startsWith('Auth'))).toHaveLength(0);
+
+    await sim.admin('DELETE', '/faults');
+    await new Promise((r) => setTimeout(r, 400)); // let the breaker half-open
+    const replay = await lot.replay(queue, { messageIds: [e.id] });
+    expect(replay.replayed).toEqual([e.id]);
+    const r = await waitFor(() => bus.results(e.data.operationId).find((x) => x.type === 'AuthCompleted'), 'AuthCompleted after replay', 20_000);
+    expect(r.data.orderNumber).toBe(order);
+  });
+
+  it('learns through getRCCSResult that a dropped sales call was registered and never resubmits it', async () => {
+    const order = orderNumber();
+    const a = await auth(order, 4200);
+    expect((await bus.resultOf(a.data.operationId)).type).toBe('AuthCompleted');
+    await sim.admin('POST', '/faults', { type: 'drop', operations: ['sales'], count: 1 });
+    const c = await bus.request(CaptureRequested, { operationId: newOperationId(), orderNumber: order, amount: 4200 });
+    const r = await bus.resultOf(c.data.operationId, 20_000);
+    expect(r.type).toBe('CaptureCompleted');
+    expect(await sim.ledger({ orderNumber: order, op: 'sales' })).toHaveLength(1);
+    const detail = (await (await fetch(`${gateway.url}/admin/operations/${c.data.operationId}`)).json()) as any;
+    expect(detail.cardRequest.timeline.map((t: { state: string }) => t.state)).toEqual(expect.arrayContaining(['outcome-unknown', 'submitted', 'completed']));
+  });
+
+  it('reports the card status of an order', async () => {
+    const order = orderNumber();
+    const a = await auth(order, 5100);
+    expect((await bus.resultOf(a.data.operationId)).type).toBe('AuthCompleted');
+    const s = await bus.request(CardStatusRequested, { operationId: newOperationId(), orderNumber: order });
+    const r = await bus.resultOf(s.data.operationId);
+    expect(r.type).toBe('CardStatusReported');
+    expect(r.data).toMatchObject({ found: true, cardStatus: 12, amount: 5100 });
+  });
+
+  it('is ready with database and broker up, and lists the ledger', async () => {
+    const ready = await (await fetch(`${gateway.url}/health/ready`)).json();
+    expect(ready).toMatchObject({ status: 'ok', database: 'up', broker: 'up' });
+    const list = (await (await fetch(`${gateway.url}/admin/requests?kind=auth&state=completed&limit=5`)).json()) as any;
+    expect(list.requests.length).toBeGreaterThan(0);
+    expect(list.requests.every((r: { kind: string; state: string }) => r.kind === 'auth' && r.state === 'completed')).toBe(true);
+    expect((await fetch(`${gateway.url}/admin/requests?state=bogus`)).status).toBe(400);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/gateway_result_events_total\{type="AuthCompleted"\} \d+/);
+  });
+});
