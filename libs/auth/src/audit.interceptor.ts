@@ -1,0 +1,53 @@
+import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PUBLIC_ROUTE_KEY } from '@rcp/observability';
+import type { Request } from 'express';
+import { Observable, tap } from 'rxjs';
+import { AuditWriter, runWithAuditDraft } from './audit';
+import { AUDIT_KEY, AuditOptions, SHOP_PARAMS_KEY } from './decorators';
+import { Principal } from './principal';
+import { READ_METHODS, auditDraftFor } from './request-context';
+
+/**
+ * Audits every mutating route and every route marked @Audit: the handler runs with an audit draft (see
+ * `AuditWriter.recordCurrent`); afterwards a row is written unless the handler already wrote its own inside its
+ * transaction — `accepted`, or `refused` (4xx, with the reason) / `failed` (5xx and unexpected errors).
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditWriter,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (ctx.getType() !== 'http') return next.handle();
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE_KEY, targets)) return next.handle();
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const options = this.reflector.getAllAndOverride<AuditOptions>(AUDIT_KEY, targets);
+    if (!options && READ_METHODS.has(req.method)) return next.handle();
+    const shopParams = this.reflector.getAllAndOverride<string[]>(SHOP_PARAMS_KEY, targets) ?? ['shopId'];
+    const draft = auditDraftFor(req, req.principal ?? null, options, shopParams);
+    return new Observable((subscriber) =>
+      runWithAuditDraft(draft, () =>
+        next
+          .handle()
+          .pipe(
+            tap({
+              next: () => undefined,
+              complete: () => {
+                if (!draft.recorded) void this.audit.writeSafely({ ...draft.base, outcome: 'accepted' });
+              },
+              error: (err: unknown) => {
+                const status = err instanceof HttpException ? err.getStatus() : 500;
+                const reason = err instanceof Error ? err.message : String(err);
+                void this.audit.writeSafely({ ...draft.base, outcome: status < 500 ? 'refused' : 'failed', reason: `${status}: ${reason}` });
+              },
+            }),
+          )
+          .subscribe(subscriber),
+      ),
+    );
+  }
+}
