@@ -1,0 +1,30 @@
+import { loadGatewayConfig } from './gateway-config';
+
+describe('loadGatewayConfig', () => {
+  it('applies defaults (port 3001, batch 100 / 50 ms, stuck after 1 h)', () => {
+    const c = loadGatewayConfig({});
+    expect(c.port).toBe(3001);
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50 });
+    expect(c.stuck.afterMs).toBe(3_600_000);
+    expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
+  });
+
+  it('names every bad variable and never echoes shop secrets', () => {
+    const secret = 'super-secret-auth-key';
+    let message = '';
+    try {
+      loadGatewayConfig({ GATEWAY_PORT: 'x', GATEWAY_SHOPS: JSON.stringify([{ shopId: 's', shopUrl: 's', userName: 'u', authKey: secret, extra: 1 }, { shopId: 1, authKey: secret }]) });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/GATEWAY_PORT/);
+    expect(message).toMatch(/GATEWAY_SHOPS/);
+    expect(message).not.toContain(secret);
+  });
+
+  it('parses shops and retry tiers', () => {
+    const c = loadGatewayConfig({ GATEWAY_SHOPS: JSON.stringify([{ shopId: 's1', shopUrl: 'u1', userName: 'n', authKey: 'k' }]), GATEWAY_RETRY_DELAYS_MS: '100, 200' });
+    expect(c.shops[0]?.shopId).toBe('s1');
+    expect(c.retry.delaysMs).toEqual([100, 200]);
+  });
+});
