@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '@rcp/messaging';
+import { AuthModule } from '@rcp/auth';
 import { ORDER_ENV, OrderEnv } from './config/env';
 import { CLOCK, Clock } from './common/clock';
 import { orderDataSourceOptions } from './database/data-source';
@@ -20,6 +21,8 @@ import { OrderEventsController } from './events/order-events.controller';
 import { MESSAGING_PORT_PROVIDERS } from './events/messaging-adapter';
 import { PaymentWatchService } from './jobs/payment-watch.service';
 import { HealthController } from './health/health.controller';
+import { ApiKeysController } from './access/api-keys.controller';
+import { ApiKeysService } from './access/api-keys.service';
 
 /** Shared providers every module of this service can inject (env, clock). */
 @Module({})
@@ -51,9 +54,16 @@ export class OrderServiceModule {
           namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
           outbox: { enabled: true, pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS },
         }),
+        AuthModule.forRoot({
+          service: 'order-service',
+          bootstrapKey: env.RCP_BOOTSTRAP_ADMIN_KEY,
+          rateLimit: { limit: env.RATE_LIMIT_MAX, ttlMs: env.RATE_LIMIT_WINDOW_MS },
+          cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+          now: () => clock.now(),
+        }),
         ShopSettingsModule,
       ],
-      controllers: [OrdersController, OrderEventsController, HealthController],
+      controllers: [OrdersController, OrderEventsController, HealthController, ApiKeysController],
       providers: [
         ...MESSAGING_PORT_PROVIDERS,
         { provide: CSV_MAPPING, useValue: parseCsvMapping(env.CSV_HEADER_MAPPING) },
@@ -67,6 +77,7 @@ export class OrderServiceModule {
         DeleteOrder,
         ImportOrders,
         PaymentWatchService,
+        ApiKeysService,
       ],
     };
   }

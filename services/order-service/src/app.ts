@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, raw } from 'express';
 import { DataSource } from 'typeorm';
 import { RabbitMqServer } from '@rcp/messaging';
+import { applyHttpSecurity } from '@rcp/auth';
 import { ensureDatabase, runMigrationsLocked } from '@rcp/database';
 import { OrderEnv } from './config/env';
 import { Clock, systemClock } from './common/clock';
@@ -13,6 +14,7 @@ import { createValidationPipe, ErrorFilter } from './common/errors';
 import { ORDER_MIGRATION_LOCK_KEY, orderDataSourceOptions } from './database/data-source';
 import { OrderServiceModule } from './app.module';
 import { ORDER_SERVICE_BINDINGS } from './events/order-events.controller';
+import { ApiKeysService } from './access/api-keys.service';
 
 export interface OrderServiceOptions {
   /** Injectable clock (tests move time). */
@@ -51,6 +53,7 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
     bodyParser: false,
     logger: options.logger ?? nestLogLevels(env.LOG_LEVEL),
   });
+  applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
   app.use(json({ limit: env.JSON_BODY_LIMIT }));
   app.use(raw({ type: ['text/csv', 'text/plain', 'application/octet-stream'], limit: env.CSV_BODY_LIMIT }));
   app.useGlobalPipes(createValidationPipe());
@@ -60,6 +63,8 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
     .setTitle('order-service')
     .setDescription('Orders, payment tags and bulk card-payment actions (Rakuten card API through events)')
     .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'operator API key rcp_<keyId>_<secret>' })
+    .addSecurityRequirements('bearer')
     .build();
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc));
   app.connectMicroservice(
@@ -77,5 +82,6 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
   );
   await app.startAllMicroservices();
   await app.init();
+  await app.get(ApiKeysService).ensureBootstrapAdmin(env.RCP_BOOTSTRAP_ADMIN_KEY);
   return app;
 }

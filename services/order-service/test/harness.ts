@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createEnvelope, EventContract, EventEnvelope } from '@rcp/contracts';
 import { EventPublisher, prefixed } from '@rcp/messaging';
+import { generateApiKey, parseApiKey } from '@rcp/auth';
 import { createTestDatabase, testRabbitUrl, uniqueName, waitFor, TestDatabase } from '@rcp/testing';
 import { createOrderServiceApp } from '../src/app';
 import { OrderEnv, parseOrderEnv } from '../src/config/env';
@@ -18,7 +19,13 @@ export interface Harness {
   clock: ManualClock;
   db: TestDatabase;
   shopId: string;
-  http: () => ReturnType<typeof request>;
+  /** The RCP_BOOTSTRAP_ADMIN_KEY of this harness (admin, every shop) and its key id. */
+  adminKey: string;
+  adminKeyId: string;
+  /** HTTP client that sends the admin key. */
+  http: () => ReturnType<typeof request.agent>;
+  /** HTTP client with a given key (undefined = no credentials). */
+  httpAs: (key: string | undefined) => ReturnType<typeof request.agent>;
   /** Every event seen on the exchange, in arrival order. */
   events: EventEnvelope[];
   waitForEvent(type: string, match?: (e: EventEnvelope) => boolean, timeoutMs?: number): Promise<EventEnvelope>;
@@ -33,7 +40,9 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
   const db = await createTestDatabase('rcp_order');
   const prefix = uniqueName('ord');
   const clock = new ManualClock(T0);
+  const adminKey = generateApiKey().key;
   const env = parseOrderEnv({
+    RCP_BOOTSTRAP_ADMIN_KEY: adminKey,
     ORDER_DATABASE_URL: db.url,
     RABBITMQ_URL: testRabbitUrl(),
     MESSAGING_NAME_PREFIX: prefix,
@@ -63,7 +72,10 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     clock,
     db,
     shopId,
-    http: () => request(app.getHttpServer()),
+    adminKey,
+    adminKeyId: parseApiKey(adminKey)!.keyId,
+    http: () => request.agent(app.getHttpServer()).set('authorization', `Bearer ${adminKey}`),
+    httpAs: (key) => (key ? request.agent(app.getHttpServer()).set('authorization', `Bearer ${key}`) : request.agent(app.getHttpServer())),
     events,
     waitForEvent: (type, match = () => true, timeoutMs = 10_000) =>
       waitFor(() => events.find((e) => e.type === type && match(e)), `event ${type}`, timeoutMs),

@@ -32,7 +32,7 @@ describe('order-service HTTP API', () => {
     expect(detail.body.paymentTagHistory.map((t: { to: string }) => t.to)).toEqual(['未オーソリ', 'オーソリ不要']);
     expect(detail.body.statusHistory).toEqual([
       expect.objectContaining({ from: null, to: '未確認' }),
-      expect.objectContaining({ from: '未確認', to: '保留', actor: 'operator:yamada' }),
+      expect.objectContaining({ from: '未確認', to: '保留', actor: `key:${h.adminKeyId}/yamada` }),
     ]);
 
     await h.http().delete(`${base()}/338459-20240531-00000003`).expect(204);

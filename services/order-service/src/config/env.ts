@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCsvMapping } from '../import/csv-orders';
 import { envBoolean, envInt, envUrl, parseEnv } from '@rcp/config';
+import { authEnvShape } from '@rcp/auth';
 
 const leadDays = z
   .string()
@@ -45,6 +46,8 @@ export const orderEnvSchema = z.object({
   DEFAULT_AUTH_VALIDITY_DAYS: envInt(60, 1, 365),
   DEFAULT_EXPIRY_WARNING_LEAD_DAYS: leadDays,
   DEFAULT_STUCK_AFTER_MINUTES: envInt(60, 1, 7 * 24 * 60),
+  /** RCP_BOOTSTRAP_ADMIN_KEY, CORS_ORIGINS, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS, API_KEY_CACHE_TTL_MS (libs/auth). */
+  ...authEnvShape,
 });
 
 function isMapping(v: string): boolean {

@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { OrderEntity } from './entities/order.entity';
 import { ApiLogEntity, AuthExpiryWarningEntity, OrderStatusHistoryEntity, PaymentTagHistoryEntity } from './entities/history.entities';
 import { ShopSettingsEntity } from './entities/shop-settings.entity';
@@ -14,8 +15,8 @@ export function orderDataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [...ORDER_ENTITIES, ...MESSAGING_ENTITIES],
-    migrations: [...MESSAGING_MIGRATIONS, OrderServiceInit1767200000000],
+    entities: [...ORDER_ENTITIES, ...MESSAGING_ENTITIES, ...AUTH_ENTITIES],
+    migrations: [...MESSAGING_MIGRATIONS, OrderServiceInit1767200000000, ...AUTH_MIGRATIONS],
     migrationsTableName: 'order_service_migrations',
     synchronize: false,
     migrationsRun: false,

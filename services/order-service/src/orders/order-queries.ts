@@ -7,6 +7,8 @@ import { Page } from '../common/paging';
 
 export interface OrderFilter {
   shopId?: string;
+  /** Restrict to these shops (a shop-scoped API key). */
+  shops?: string[];
   status?: OrderStatus;
   tag?: PaymentTag;
   page: number;
@@ -48,6 +50,7 @@ export class OrderQueries {
   async list(filter: OrderFilter): Promise<Page<ReturnType<typeof orderView>>> {
     const qb = this.dataSource.manager.createQueryBuilder(OrderEntity, 'o').where('o.deleted_at IS NULL');
     if (filter.shopId) qb.andWhere('o.shop_id = :shopId', { shopId: filter.shopId });
+    if (filter.shops) qb.andWhere('o.shop_id IN (:...shops)', { shops: filter.shops.length ? filter.shops : ['\u0000'] });
     if (filter.status) qb.andWhere('o.status = :status', { status: filter.status });
     if (filter.tag) qb.andWhere('o.payment_tag = :tag', { tag: filter.tag });
     qb.orderBy('o.ordered_at', 'DESC').addOrderBy('o.order_number', 'ASC');

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseEnumPipe, Patch, Post, Query, Req, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Audit, AuditWriter, CurrentPrincipal, Principal, actorLabel, shopFilter } from '@rcp/auth';
 import { DataSource } from 'typeorm';
 import type { Request } from 'express';
 import { OrderNumberPipe, ShopIdPipe } from '../common/params';
@@ -14,17 +15,20 @@ import { OrderQueries, orderView } from './order-queries';
 import { ImportOrders } from '../import/import-orders';
 import { BULK_ACTIONS, BulkAction } from '../domain/types';
 
-/** Operator id from the `x-actor` header (audit trail); a later issue replaces it with authentication. */
-function actorOf(header: string | undefined): string {
-  if (header === undefined || header === '') return 'operator';
+/**
+ * Actor recorded in histories and events: the authenticated key (`key:<keyId>`), with the optional `x-actor` header
+ * as an informational sub-actor (`key:<keyId>/<x-actor>`).
+ */
+function actorOf(principal: Principal, header: string | undefined): string {
+  if (header === undefined || header === '') return actorLabel(principal);
   if (!/^[\w.@:-]{1,100}$/.test(header)) throw new FieldValidationException([{ field: 'x-actor', message: 'x-actor must be 1-100 letters, digits or . @ : _ -' }]);
-  return `operator:${header}`;
+  return actorLabel(principal, header);
 }
 
 export const CSV_UPLOAD_LIMIT = Symbol('CSV_UPLOAD_LIMIT');
 
 @ApiTags('orders')
-@ApiHeader({ name: 'x-actor', required: false, description: 'operator id recorded in the history' })
+@ApiHeader({ name: 'x-actor', required: false, description: 'informational sub-actor (person using the key) recorded in the history' })
 @Controller()
 export class OrdersController {
   constructor(
@@ -35,19 +39,28 @@ export class OrdersController {
     private readonly deleteOrder: DeleteOrder,
     private readonly queries: OrderQueries,
     private readonly importOrders: ImportOrders,
+    private readonly audit: AuditWriter,
   ) {}
 
   @Get('orders')
-  list(@Query() q: ListOrdersQuery) {
-    return this.queries.list(q);
+  list(@Query() q: ListOrdersQuery, @CurrentPrincipal() principal: Principal) {
+    return this.queries.list({ ...q, shops: shopFilter(principal) });
   }
 
   @Post('shops/:shopId/orders')
-  async create(@Param('shopId', ShopIdPipe) shopId: string, @Body() body: CreateOrderDto, @Headers('x-actor') actor?: string) {
-    const who = actorOf(actor);
-    const order = await this.dataSource.transaction((m) =>
-      this.createOrder.execute(m, shopId, { ...body, orderedAt: new Date(body.orderedAt) }, 'http', who, {}),
-    );
+  @Audit('order.create', { target: (req) => (req.body as { orderNumber?: string })?.orderNumber ?? null })
+  async create(
+    @Param('shopId', ShopIdPipe) shopId: string,
+    @Body() body: CreateOrderDto,
+    @CurrentPrincipal() principal: Principal,
+    @Headers('x-actor') actor?: string,
+  ) {
+    const who = actorOf(principal, actor);
+    const order = await this.dataSource.transaction(async (m) => {
+      const created = await this.createOrder.execute(m, shopId, { ...body, orderedAt: new Date(body.orderedAt) }, 'http', who, {});
+      await this.audit.recordCurrent(m, { outcome: 'accepted' });
+      return created;
+    });
     return orderView(order);
   }
 
@@ -62,22 +75,26 @@ export class OrdersController {
   }
 
   @Patch('shops/:shopId/orders/:orderNumber')
+  @Audit('order.update')
   async edit(
     @Param('shopId', ShopIdPipe) shopId: string,
     @Param('orderNumber', OrderNumberPipe) orderNumber: string,
     @Body() body: UpdateOrderDto,
+    @CurrentPrincipal() principal: Principal,
     @Headers('x-actor') actor?: string,
   ) {
-    return orderView(await this.editOrder.execute(shopId, orderNumber, body, actorOf(actor)));
+    return orderView(await this.editOrder.execute(shopId, orderNumber, body, actorOf(principal, actor)));
   }
 
   @Delete('shops/:shopId/orders/:orderNumber')
+  @Audit('order.delete')
   @HttpCode(204)
   async remove(@Param('shopId', ShopIdPipe) shopId: string, @Param('orderNumber', OrderNumberPipe) orderNumber: string): Promise<void> {
     await this.deleteOrder.execute(shopId, orderNumber);
   }
 
   @Post('shops/:shopId/orders/actions/:action')
+  @Audit((req) => `order.${String(req.params.action)}`, { target: (req) => ((req.body as { orderNumbers?: unknown })?.orderNumbers as string[] | undefined)?.slice?.(0, 20).join(',') ?? null })
   @HttpCode(200)
   @ApiQuery({ name: 'action', enum: BULK_ACTIONS })
   action(
@@ -85,12 +102,14 @@ export class OrdersController {
     @Param('action', new ParseEnumPipe(Object.fromEntries(BULK_ACTIONS.map((a) => [a, a])), { exceptionFactory: () => new FieldValidationException([{ field: 'action', message: `action must be one of ${BULK_ACTIONS.join(', ')}` }]) }))
     action: BulkAction,
     @Body() body: BulkActionDto,
+    @CurrentPrincipal() principal: Principal,
     @Headers('x-actor') actor?: string,
   ) {
-    return this.runAction.execute(shopId, action, body.orderNumbers, actorOf(actor));
+    return this.runAction.execute(shopId, action, body.orderNumbers, actorOf(principal, actor));
   }
 
   @Post('shops/:shopId/orders/import')
+  @Audit('order.import')
   @HttpCode(200)
   @ApiConsumes('text/csv', 'multipart/form-data')
   @ApiBody({ description: 'order CSV (Shift_JIS or UTF-8) as the body, or multipart field `file`' })
@@ -99,9 +118,10 @@ export class OrdersController {
     @Param('shopId', ShopIdPipe) shopId: string,
     @Req() req: Request,
     @UploadedFile() file: { buffer: Buffer } | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Headers('x-actor') actor?: string,
   ) {
-    const who = actorOf(actor);
+    const who = actorOf(principal, actor);
     const content = file?.buffer ?? (Buffer.isBuffer(req.body) ? (req.body as Buffer) : undefined);
     if (!content || content.length === 0) {
       throw new FieldValidationException([{ field: 'file', message: 'send the CSV as a text/csv body or as multipart field "file"' }], 'no CSV received');

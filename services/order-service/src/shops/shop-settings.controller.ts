@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Audit, Roles } from '@rcp/auth';
 import { ShopSettingsService } from './shop-settings.service';
 import { UpdateShopSettingsDto } from './shop-settings.dto';
 import { ShopIdPipe } from '../common/params';
@@ -16,6 +17,8 @@ export class ShopSettingsController {
   }
 
   @Put()
+  @Roles('admin')
+  @Audit('settings.update')
   async put(@Param('shopId', ShopIdPipe) shopId: string, @Body() body: UpdateShopSettingsDto): Promise<PaymentSettings & { shopId: string }> {
     return { shopId, ...(await this.settings.update(shopId, body)) };
   }
