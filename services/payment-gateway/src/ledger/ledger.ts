@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../persistence/sql';
 import type { RccsExchange } from '@rcp/rccs-client';
 import type { CardRequestState, OperationState } from './states';
 
@@ -44,7 +45,7 @@ const capExchanges = (expr: string) =>
 /** SQL of the ledger tables (card_request, payment_operation). Every write is a single statement or runs in the caller's transaction. */
 export const ledger = {
   async findOperation(db: Db, operationId: string, lock = false): Promise<OperationRow | undefined> {
-    const rows: OperationRow[] = await db.query(`SELECT * FROM payment_operation WHERE operation_id = $1${lock ? ' FOR UPDATE' : ''}`, [operationId]);
+    const rows = await queryRows<OperationRow>(db, `SELECT * FROM payment_operation WHERE operation_id = $1${lock ? ' FOR UPDATE' : ''}`, [operationId]);
     return rows[0];
   },
 
@@ -52,7 +53,7 @@ export const ledger = {
     db: Db,
     op: Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'created_at'> & { state: OperationState },
   ): Promise<boolean> {
-    const rows: unknown[] = await db.query(
+    const rows = await queryRows<unknown>(db, 
       `INSERT INTO payment_operation (operation_id, shop_id, order_number, kind, amount, pay_type, help_item, state, message_id, correlation_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (operation_id) DO NOTHING RETURNING operation_id`,
       [op.operation_id, op.shop_id, op.order_number, op.kind, op.amount, op.pay_type, op.help_item, op.state, op.message_id, op.correlation_id],
@@ -62,7 +63,7 @@ export const ledger = {
 
   /** Another open operation of the same kind on the same order (different operationId), if any. */
   async findConcurrentOperation(db: Db, shopId: string, orderNumber: string, kind: string, operationId: string): Promise<OperationRow | undefined> {
-    const rows: OperationRow[] = await db.query(
+    const rows = await queryRows<OperationRow>(db, 
       `SELECT * FROM payment_operation WHERE shop_id = $1 AND order_number = $2 AND kind = $3 AND operation_id <> $4
          AND state IN ('pending','in-flight','requeued') LIMIT 1`,
       [shopId, orderNumber, kind, operationId],
@@ -72,7 +73,7 @@ export const ledger = {
 
   async setOperationState(db: Db, operationIds: string[], state: OperationState, fromStates: OperationState[], extra: { lastError?: string | null } = {}): Promise<string[]> {
     if (operationIds.length === 0) return [];
-    const rows: { operation_id: string }[] = await db.query(
+    const rows = await queryRows<{ operation_id: string }>(db, 
       `UPDATE payment_operation SET state = $2, updated_at = now(), last_error = COALESCE($4, last_error)
         WHERE operation_id = ANY($1::uuid[]) AND state = ANY($3::varchar[]) RETURNING operation_id`,
       [operationIds, state, fromStates, extra.lastError ?? null],
@@ -88,7 +89,7 @@ export const ledger = {
   },
 
   async insertCardRequest(db: Db, r: { rccsRequestId: number; shopId: string; kind: string; orderNumbers: string[]; leaseMs: number; exchanges: RccsExchange[] }): Promise<CardRequestRow> {
-    const rows: CardRequestRow[] = await db.query(
+    const rows = await queryRows<CardRequestRow>(db, 
       `INSERT INTO card_request (rccs_request_id, shop_id, kind, state, order_numbers, next_poll_at, timeline, exchanges)
        VALUES ($1, $2, $3, 'id-obtained', $4::jsonb, clock_timestamp() + ($5::int * interval '1 millisecond'),
                jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', 'id-obtained')), $6::jsonb)
@@ -99,7 +100,7 @@ export const ledger = {
   },
 
   async attachOperations(db: Db, cardRequestId: string, operationIds: string[]): Promise<OperationRow[]> {
-    return db.query(
+    return queryRows(db, 
       `UPDATE payment_operation SET state = 'in-flight', card_request_id = $1, attempts = attempts + 1, updated_at = now()
         WHERE operation_id = ANY($2::uuid[]) AND state IN ('pending','requeued') RETURNING *`,
       [cardRequestId, operationIds],
@@ -117,7 +118,7 @@ export const ledger = {
   },
 
   async operationsOf(db: Db, cardRequestId: string, lock = false): Promise<OperationRow[]> {
-    return db.query(`SELECT * FROM payment_operation WHERE card_request_id = $1 AND state = 'in-flight' ORDER BY created_at${lock ? ' FOR UPDATE' : ''}`, [
+    return queryRows(db, `SELECT * FROM payment_operation WHERE card_request_id = $1 AND state = 'in-flight' ORDER BY created_at${lock ? ' FOR UPDATE' : ''}`, [
       cardRequestId,
     ]);
   },
@@ -133,7 +134,7 @@ export const ledger = {
     to: CardRequestState,
     opts: { note?: string; exchanges?: RccsExchange[]; nextPollInMs?: number | null; lastError?: string; pollCountDelta?: number } = {},
   ): Promise<boolean> {
-    const rows: unknown[] = await db.query(
+    const rows = await queryRows<unknown>(db, 
       `UPDATE card_request SET state = $2,
               timeline = timeline || ${timelineEntry},
               exchanges = ${capExchanges(`(exchanges || $5::jsonb)`)},
@@ -165,7 +166,7 @@ export const ledger = {
    * replica polls them meanwhile (FOR UPDATE SKIP LOCKED, no transaction held across the HTTP call).
    */
   async claimDueRequests(db: Db, shopId: string, limit: number, leaseMs: number): Promise<CardRequestRow[]> {
-    return db.query(
+    return queryRows(db, 
       `UPDATE card_request SET next_poll_at = clock_timestamp() + ($3::int * interval '1 millisecond')
         WHERE id IN (SELECT id FROM card_request WHERE shop_id = $1 AND state IN ('id-obtained','submitted','outcome-unknown')
                        AND next_poll_at <= clock_timestamp() ORDER BY next_poll_at LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -175,13 +176,13 @@ export const ledger = {
   },
 
   async findCardRequest(db: Db, id: string, lock = false): Promise<CardRequestRow | undefined> {
-    const rows: CardRequestRow[] = await db.query(`SELECT * FROM card_request WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const rows = await queryRows<CardRequestRow>(db, `SELECT * FROM card_request WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
     return rows[0];
   },
 
   /** Claims requeued operations due for resubmission (lease on next_attempt_at). */
   async claimRequeued(db: Db, limit: number, leaseMs: number): Promise<OperationRow[]> {
-    return db.query(
+    return queryRows(db, 
       `UPDATE payment_operation SET next_attempt_at = clock_timestamp() + ($2::int * interval '1 millisecond')
         WHERE operation_id IN (SELECT operation_id FROM payment_operation WHERE state = 'requeued' AND next_attempt_at <= clock_timestamp()
                                 ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { queryRows } from '../persistence/sql';
 import type { DataSource } from 'typeorm';
 
 export interface ShopLimits {
@@ -47,7 +48,7 @@ export class ShopLimiter implements CallLimiter {
       [shopId, burst],
     );
     for (;;) {
-      const rows: { taken: boolean; tokens: number }[] = await this.dataSource.query(
+      const rows = await queryRows<{ taken: boolean; tokens: number }>(this.dataSource, 
         `WITH refill AS (
            SELECT shop_id, LEAST($2::float8, tokens + EXTRACT(EPOCH FROM (clock_timestamp() - updated_at)) * $3::float8) AS tokens
            FROM shop_rate_bucket WHERE shop_id = $1 FOR UPDATE
@@ -72,7 +73,7 @@ export class ShopLimiter implements CallLimiter {
     );
     let wait = 5;
     for (;;) {
-      const rows: { slot: number }[] = await this.dataSource.query(
+      const rows = await queryRows<{ slot: number }>(this.dataSource, 
         `UPDATE shop_call_slot SET holder = $3, lease_until = clock_timestamp() + ($4::int * interval '1 millisecond')
           WHERE (shop_id, slot) = (
             SELECT shop_id, slot FROM shop_call_slot

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { queryRows } from '../persistence/sql';
 import { createEnvelope, PaymentStuck, type PaymentOperation } from '@rcp/contracts';
 import type { OutboxPort } from '../results/outbox-port';
 import type { Clock } from '../clock';
@@ -27,7 +28,7 @@ export class StuckDetector {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - this.afterMs);
     return this.dataSource.transaction(async (m) => {
-      const rows: StuckRow[] = await m.query(
+      const rows = await queryRows<StuckRow>(m, 
         `UPDATE payment_operation op SET stuck_reported_at = $2
           FROM (SELECT o.operation_id, cr.rccs_request_id FROM payment_operation o LEFT JOIN card_request cr ON cr.id = o.card_request_id
                  WHERE o.state IN ('pending','in-flight','requeued') AND o.stuck_reported_at IS NULL AND o.created_at < $1
