@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '@rcp/auth';
 import { CLOCK, Clock, systemClock } from './clock';
 import { NotificationEnv } from './config/env';
 import { NOTIFICATION_ENV } from './config/tokens';
@@ -27,7 +28,18 @@ export class NotificationAppModule {
   static forRoot(env: NotificationEnv, overrides: NotificationOverrides = {}): DynamicModule {
     return {
       module: NotificationAppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL)), TerminusModule],
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL)),
+        TerminusModule,
+        AuthModule.forRoot({
+          service: 'notification-service',
+          bootstrapKey: env.RCP_BOOTSTRAP_ADMIN_KEY,
+          rateLimit: { limit: env.RATE_LIMIT_MAX, ttlMs: env.RATE_LIMIT_WINDOW_MS },
+          cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+          replicateKeys: true,
+          now: () => (overrides.clock ?? systemClock).now(),
+        }),
+      ],
       controllers: [HealthController, RulesController, DeliveriesController, NotificationConsumer],
       providers: [
         { provide: NOTIFICATION_ENV, useValue: env },

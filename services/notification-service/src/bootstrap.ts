@@ -1,6 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { redactUrl } from '@rcp/config';
+import { applyHttpSecurity } from '@rcp/auth';
 import { NotificationAppModule, NotificationOverrides } from './app.module';
 import { loadNotificationEnv } from './config/env';
 import { createValidationPipe } from './http/validation';
@@ -28,6 +29,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     abortOnError: false,
   });
   try {
+    applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
     app.useGlobalPipes(createValidationPipe());
     app.connectMicroservice({ strategy: MessagingWiring.consumer(env) });
     await withTimeout(

@@ -1,4 +1,5 @@
 import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Delivery } from './entities/delivery.entity';
 import { Incident } from './entities/incident.entity';
@@ -14,8 +15,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
-    migrations: [...MESSAGING_MIGRATIONS, NotificationSchema1760000000000],
+    entities: [...ENTITIES, ...AUTH_ENTITIES],
+    migrations: [...MESSAGING_MIGRATIONS, NotificationSchema1760000000000, ...AUTH_MIGRATIONS],
     synchronize: false,
     migrationsRun: false,
     extra: { max: 10 },

@@ -1,5 +1,6 @@
 import { Provider } from '@nestjs/common';
 import { InboxService, RabbitMqServer } from '@rcp/messaging';
+import { ACCESS_ROUTING_KEYS } from '@rcp/auth';
 import { DataSource } from 'typeorm';
 import { NotificationEnv } from './config/env';
 import { CONSUMER_NAME, HANDLED_ROUTING_KEYS } from './events/handled-events';
@@ -14,7 +15,7 @@ export const MessagingWiring = {
       exchange: env.RABBITMQ_EXCHANGE,
       namePrefix: env.NOTIFY_NAME_PREFIX || undefined,
       queue: CONSUMER_NAME,
-      bindings: [...HANDLED_ROUTING_KEYS],
+      bindings: [...HANDLED_ROUTING_KEYS, ...ACCESS_ROUTING_KEYS],
       prefetch: env.NOTIFY_CONSUMER_PREFETCH,
       retryDelaysMs: env.NOTIFY_CONSUMER_RETRY_DELAYS_MS,
       maxAttempts: env.NOTIFY_CONSUMER_MAX_ATTEMPTS,

@@ -3,6 +3,7 @@ import { EventPublisher } from '@rcp/messaging';
 import { TestDatabase, createTestDatabase, testRabbitUrl, uniqueName, waitFor } from '@rcp/testing';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { generateApiKey } from '@rcp/auth';
 import { DataSource } from 'typeorm';
 import { bootstrap } from '../src/bootstrap';
 import { sampleEvents } from './fixtures';
@@ -10,6 +11,8 @@ import { startSmtpSink } from './smtp-sink';
 import { WebhookReceiver, freePort } from './webhook-receiver';
 
 const SECRET = 'worker-secret-0123456789';
+/** Bootstrap admin key of this test's service (RCP_BOOTSTRAP_ADMIN_KEY). */
+const ADMIN_KEY = generateApiKey().key;
 
 describe('delivery worker across restarts and replicas', () => {
   let db: TestDatabase;
@@ -23,6 +26,7 @@ describe('delivery worker across restarts and replicas', () => {
       logger: false,
       env: {
         NOTIFY_PORT: '0',
+        RCP_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
         NOTIFY_DATABASE_URL: db.url,
         RABBITMQ_URL: testRabbitUrl(),
         NOTIFY_NAME_PREFIX: namePrefix,
@@ -35,7 +39,7 @@ describe('delivery worker across restarts and replicas', () => {
     apps.push(app);
     return app;
   };
-  const httpOf = (app: INestApplication) => request(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
+  const httpOf = (app: INestApplication) => request.agent(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`).set('authorization', `Bearer ${ADMIN_KEY}`);
 
   beforeAll(async () => {
     db = await createTestDatabase('rcp_notify_worker');

@@ -5,6 +5,7 @@ import { TestDatabase, createTestDatabase, testRabbitUrl, uniqueName, waitFor } 
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { generateApiKey } from '@rcp/auth';
 import { DataSource } from 'typeorm';
 import { bootstrap } from '../src/bootstrap';
 import { paymentResult, sampleEvents } from './fixtures';
@@ -12,6 +13,8 @@ import { ReceivedMail, startSmtpSink } from './smtp-sink';
 import { WebhookReceiver, freePort } from './webhook-receiver';
 
 const SECRET = 'integration-secret-0123456789';
+/** Bootstrap admin key of this test's service (RCP_BOOTSTRAP_ADMIN_KEY). */
+const ADMIN_KEY = generateApiKey().key;
 
 describe('notification-service (PostgreSQL, RabbitMQ, SMTP, HTTP)', () => {
   let db: TestDatabase;
@@ -19,7 +22,7 @@ describe('notification-service (PostgreSQL, RabbitMQ, SMTP, HTTP)', () => {
   const receiver = new WebhookReceiver(SECRET);
   let receiverUrl: string;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   let publisher: EventPublisher;
   let dataSource: DataSource;
   const namePrefix = uniqueName('n');
@@ -45,6 +48,7 @@ describe('notification-service (PostgreSQL, RabbitMQ, SMTP, HTTP)', () => {
       logger: false,
       env: {
         NOTIFY_PORT: '0',
+        RCP_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
         NOTIFY_DATABASE_URL: db.url,
         RABBITMQ_URL: testRabbitUrl(),
         NOTIFY_NAME_PREFIX: namePrefix,
@@ -55,7 +59,7 @@ describe('notification-service (PostgreSQL, RabbitMQ, SMTP, HTTP)', () => {
         NOTIFY_WEBHOOK_TIMEOUT_MS: '2000',
       },
     });
-    http = request(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
+    http = request.agent(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`).set('authorization', `Bearer ${ADMIN_KEY}`);
     dataSource = app.get(DataSource);
     publisher = new EventPublisher({ url: testRabbitUrl(), namePrefix });
     await publisher.waitForConnect();

@@ -1,4 +1,5 @@
 import { envInt, envUrl, parseEnv } from '@rcp/config';
+import { authEnvShape } from '@rcp/auth';
 import { z } from 'zod';
 
 const delayList = (defaultValue: string) =>
@@ -32,6 +33,8 @@ export const notificationEnvSchema = z.object({
   NOTIFY_SHUTDOWN_TIMEOUT_MS: envInt(10_000, 0, 120_000),
   /** Boot fails, naming RabbitMQ, when the consumer is not connected within this time. */
   NOTIFY_BROKER_CONNECT_TIMEOUT_MS: envInt(60_000, 1000, 600_000),
+  /** RCP_BOOTSTRAP_ADMIN_KEY, CORS_ORIGINS, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS, API_KEY_CACHE_TTL_MS (libs/auth). */
+  ...authEnvShape,
 });
 
 export type NotificationEnv = z.infer<typeof notificationEnvSchema>;

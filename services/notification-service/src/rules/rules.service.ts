@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditWriter, Principal, canAccessShop } from '@rcp/auth';
 import { NotificationRule, WebhookEndpoint } from '../entities/notification-rule.entity';
 import { fieldErrors } from '../http/validation';
 import { CreateRuleDto, UpdateRuleDto, WebhookEndpointUpdateDto } from './rule.dto';
@@ -7,19 +8,23 @@ import { RuleView, ruleView } from './rule-view';
 
 @Injectable()
 export class RulesService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditWriter,
+  ) {}
 
   private get repo() {
     return this.dataSource.getRepository(NotificationRule);
   }
 
-  async list(shopId?: string): Promise<RuleView[]> {
+  /** Rules visible to the key: its shops' rules; `*` rules only for every-shop keys. */
+  async list(principal: Principal, shopId?: string): Promise<RuleView[]> {
     const rules = await this.repo.find({ where: shopId ? { shopId } : {}, order: { createdAt: 'ASC' } });
-    return rules.map(ruleView);
+    return rules.filter((r) => canAccessShop(principal, r.shopId)).map(ruleView);
   }
 
-  async get(id: string): Promise<RuleView> {
-    return ruleView(await this.load(id));
+  async get(principal: Principal, id: string): Promise<RuleView> {
+    return ruleView(await this.load(this.dataSource.manager, principal, id));
   }
 
   async create(dto: CreateRuleDto): Promise<RuleView> {
@@ -35,31 +40,43 @@ export class RulesService {
       enabled: dto.enabled ?? true,
     });
     assertHasTarget(rule);
-    return ruleView(await this.repo.save(rule));
+    return this.dataSource.transaction(async (m) => {
+      const saved = await m.save(rule);
+      await this.audit.recordCurrent(m, { shopId: saved.shopId, target: saved.id, outcome: 'accepted' });
+      return ruleView(saved);
+    });
   }
 
-  async update(id: string, dto: UpdateRuleDto): Promise<RuleView> {
-    const rule = await this.load(id);
-    if (dto.webhooks) rule.webhooks = mergeWebhooks(rule.webhooks, dto.webhooks);
-    if (dto.eventTypes) rule.eventTypes = dto.eventTypes;
-    if (dto.emails) rule.emails = dto.emails;
-    if (dto.name !== undefined) rule.name = dto.name;
-    if (dto.digestWindowSeconds !== undefined) rule.digestWindowSeconds = dto.digestWindowSeconds;
-    if (dto.dedupWindowSeconds !== undefined) rule.dedupWindowSeconds = dto.dedupWindowSeconds;
-    if (dto.locale) rule.locale = dto.locale;
-    if (dto.enabled !== undefined) rule.enabled = dto.enabled;
-    assertHasTarget(rule);
-    return ruleView(await this.repo.save(rule));
+  async update(principal: Principal, id: string, dto: UpdateRuleDto): Promise<RuleView> {
+    return this.dataSource.transaction(async (m) => {
+      const rule = await this.load(m, principal, id, true);
+      if (dto.webhooks) rule.webhooks = mergeWebhooks(rule.webhooks, dto.webhooks);
+      if (dto.eventTypes) rule.eventTypes = dto.eventTypes;
+      if (dto.emails) rule.emails = dto.emails;
+      if (dto.name !== undefined) rule.name = dto.name;
+      if (dto.digestWindowSeconds !== undefined) rule.digestWindowSeconds = dto.digestWindowSeconds;
+      if (dto.dedupWindowSeconds !== undefined) rule.dedupWindowSeconds = dto.dedupWindowSeconds;
+      if (dto.locale) rule.locale = dto.locale;
+      if (dto.enabled !== undefined) rule.enabled = dto.enabled;
+      assertHasTarget(rule);
+      const saved = await m.save(rule);
+      await this.audit.recordCurrent(m, { shopId: saved.shopId, target: saved.id, outcome: 'accepted' });
+      return ruleView(saved);
+    });
   }
 
-  async remove(id: string): Promise<void> {
-    const result = await this.repo.delete({ id });
-    if (!result.affected) throw new NotFoundException(`rule ${id} not found`);
+  async remove(principal: Principal, id: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const rule = await this.load(m, principal, id, true);
+      await m.delete(NotificationRule, { id });
+      await this.audit.recordCurrent(m, { shopId: rule.shopId, target: id, outcome: 'accepted' });
+    });
   }
 
-  private async load(id: string): Promise<NotificationRule> {
-    const rule = await this.repo.findOneBy({ id });
-    if (!rule) throw new NotFoundException(`rule ${id} not found`);
+  /** A rule outside the key's shops answers 404, exactly like a missing one (its existence is not revealed). */
+  private async load(m: EntityManager, principal: Principal, id: string, forUpdate = false): Promise<NotificationRule> {
+    const rule = await m.findOne(NotificationRule, { where: { id }, ...(forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!rule || !canAccessShop(principal, rule.shopId)) throw new NotFoundException(`rule ${id} not found`);
     return rule;
   }
 }
