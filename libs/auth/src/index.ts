@@ -19,3 +19,4 @@ export * from './http-security';
 export * from './auth.options';
 export * from './api-key-replication.consumer';
 export * from './auth.module';
+export * from './routes';
