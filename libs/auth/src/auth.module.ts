@@ -23,7 +23,7 @@ export class AuthModule {
     return {
       module: AuthModule,
       global: true,
-      imports: [ThrottlerModule.forRoot({ throttlers: [{ name: 'api', ttl: options.rateLimit.ttlMs, limit: options.rateLimit.limit }] })],
+      imports: [ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: options.rateLimit.ttlMs, limit: options.rateLimit.limit }] })],
       controllers: [...(options.auditApi === false ? [] : [AuditController]), ...(options.replicateKeys ? [ApiKeyReplicationConsumer] : [])],
       providers: [
         { provide: AUTH_OPTIONS, useValue: options },
