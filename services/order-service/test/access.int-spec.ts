@@ -73,9 +73,8 @@ describe('order-service operator access and audit', () => {
 
   it('every route: 403/404 for a shop-A operator addressing shop B', async () => {
     for (const r of routes()) {
-      const res = await h
-        .httpAs(keys.operatorA.key)
-        [r.method.toLowerCase() as 'post'](fill(r.path, shopB, orderB))
+      const client = h.httpAs(keys.operatorA.key);
+      const res = await client[r.method.toLowerCase() as 'post'](fill(r.path, shopB, orderB))
         .query({ shopId: shopB })
         .send({ shopId: shopB, orderNumbers: [orderB] });
       expect({ route: `${r.method} ${r.path}`, status: [403, 404].includes(res.status) }).toEqual({ route: `${r.method} ${r.path}`, status: true });
