@@ -2,7 +2,8 @@ import { listHttpRoutes } from '@rcp/auth';
 import { ApiKeysService } from '../src/access/api-keys.service';
 import { Harness, orderBody, startHarness } from './harness';
 
-const PUBLIC = [/^\/health\//, /^\/docs/];
+/** Public on purpose: probes, API/event documentation, the operator console's static files (its API calls need a key). Everything else must demand a key. */
+const PUBLIC = [/^\/health\//, /^\/docs/, /^\/asyncapi/, /^\/console/];
 const fill = (path: string, shopId: string, orderNumber: string) =>
   path.replace(':shopId', shopId).replace(':orderNumber', orderNumber).replace(':action', 'authorize').replace(':keyId', 'abcdefghijkl');
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
