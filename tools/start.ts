@@ -2,9 +2,10 @@
 // against local RabbitMQ and PostgreSQL (override with RABBITMQ_URL / DATABASE_URL). Each service creates its own
 // database and runs its migrations before it listens. Ctrl-C stops everything gracefully.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
+import { generateApiKey, parseApiKey } from '@rcp/auth';
 import { redactUrl } from '@rcp/config';
 import { repoRoot } from './repo-root';
 import { startDevMailSink } from './dev-mail-sink';
@@ -14,6 +15,24 @@ const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5
 
 /** Development credentials shared by the simulator and the gateway (not secrets: the simulator is a stand-in). */
 const DEV_SHOP = { shopId: 'demo-shop', shopUrl: 'demo-shop', userName: 'demo-user', authKey: 'dev-only-auth-key' };
+
+/**
+ * The development bootstrap admin key: RCP_BOOTSTRAP_ADMIN_KEY when set, else one generated on the first
+ * `npm start` and kept in tmp/dev-admin-key (gitignored) so curl walkthroughs can read it.
+ */
+function devAdminKey(root: string): { key: string; file: string } {
+  const file = join(root, 'tmp', 'dev-admin-key');
+  const fromEnv = process.env.RCP_BOOTSTRAP_ADMIN_KEY;
+  if (fromEnv) return { key: fromEnv, file: '(from RCP_BOOTSTRAP_ADMIN_KEY)' };
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (parseApiKey(stored)) return { key: stored, file };
+  }
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  const { key } = generateApiKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, file };
+}
 
 function databaseUrl(name: string): string {
   const url = new URL(DATABASE_SERVER);
@@ -82,7 +101,8 @@ async function main(): Promise<void> {
   await preflight();
   const root = repoRoot();
   const mail = await startDevMailSink(Number(process.env.DEV_SMTP_PORT ?? 2525), join(root, 'tmp', 'mail'));
-  const common = { RABBITMQ_URL, NODE_ENV: process.env.NODE_ENV ?? 'development' };
+  const admin = devAdminKey(root);
+  const common = { RABBITMQ_URL, NODE_ENV: process.env.NODE_ENV ?? 'development', RCP_BOOTSTRAP_ADMIN_KEY: admin.key };
   const services: ServiceSpec[] = [
     {
       name: 'rccs-simulator',
@@ -163,6 +183,7 @@ async function main(): Promise<void> {
       `  dev mail sink  smtp://127.0.0.1:${mail.port} → ${mail.dir}`,
       `  RabbitMQ       ${redactUrl(RABBITMQ_URL)} (exchange rakuten.payments)`,
       `  PostgreSQL     ${redactUrl(DATABASE_SERVER)} (databases rcp_orders, rcp_gateway, rcp_notifications, rcp_simulator)`,
+      `  admin API key  ${admin.file}  (send as 'Authorization: Bearer <key>')`,
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
