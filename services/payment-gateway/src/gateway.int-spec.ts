@@ -36,7 +36,11 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
   it('authorizes N orders with at most ceil(N / batch size) authori calls and answers declines as AuthFailed', async () => {
     await sim.admin('POST', '/decline-rules', { operations: ['authori'], minAmount: 9999, maxAmount: 9999 });
     const orders = Array.from({ length: 12 }, (_, i) => ({ order: orderNumber(), amount: i % 4 === 0 ? 9999 : 1000 + i }));
-    const sent = await Promise.all(orders.map((o) => auth(o.order, o.amount)));
+    const { createEnvelope } = await import('@rcp/contracts');
+    const sent = orders.map((o) =>
+      createEnvelope(AuthRequested, { operationId: newOperationId(), orderNumber: o.order, amount: o.amount, payType: 0 }, { shopId: SHOP.shopId }),
+    );
+    await bus.publisher.publish(sent); // one pipelined publish: all 12 arrive within the batch window
     const results = await Promise.all(sent.map((e) => bus.resultOf(e.data.operationId)));
 
     results.forEach((r, i) => {

@@ -36,7 +36,7 @@ export interface CardRequestRow {
 
 type Db = DataSource | EntityManager;
 
-const timelineEntry = `jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', $2::text, 'note', $3::text))`;
+const timelineEntry = `jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', $2::varchar, 'note', $3::text))`;
 
 /** Keeps the raw-exchange log of a request bounded: the first 4 and the last 16 entries. */
 const capExchanges = (expr: string) =>
@@ -135,15 +135,15 @@ export const ledger = {
     opts: { note?: string; exchanges?: RccsExchange[]; nextPollInMs?: number | null; lastError?: string; pollCountDelta?: number } = {},
   ): Promise<boolean> {
     const rows = await queryRows<unknown>(db, 
-      `UPDATE card_request SET state = $2,
+      `UPDATE card_request SET state = $2::varchar,
               timeline = timeline || ${timelineEntry},
               exchanges = ${capExchanges(`(exchanges || $5::jsonb)`)},
               next_poll_at = CASE WHEN $6::int IS NULL THEN NULL ELSE clock_timestamp() + ($6::int * interval '1 millisecond') END,
               last_error = COALESCE($7, last_error),
               poll_count = poll_count + $8,
-              submitted_at = CASE WHEN $2 = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END,
-              completed_at = CASE WHEN $2 IN ('completed','rejected','not-registered') THEN now() ELSE completed_at END,
-              attempts = attempts + CASE WHEN $2 IN ('submitted','outcome-unknown','rejected') AND state = 'id-obtained' THEN 1 ELSE 0 END,
+              submitted_at = CASE WHEN $2::varchar = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END,
+              completed_at = CASE WHEN $2::varchar IN ('completed','rejected','not-registered') THEN now() ELSE completed_at END,
+              attempts = attempts + CASE WHEN $2::varchar IN ('submitted','outcome-unknown','rejected') AND state = 'id-obtained' THEN 1 ELSE 0 END,
               updated_at = now()
         WHERE id = $1 AND state = ANY($4::varchar[]) RETURNING id`,
       [id, to, opts.note ?? null, from, JSON.stringify(opts.exchanges ?? []), opts.nextPollInMs ?? null, opts.lastError ?? null, opts.pollCountDelta ?? 0],

@@ -49,8 +49,8 @@ export class Submitter {
       if (open.length === 0) break;
       const step = await this.tryOnce(shopId, kind, open);
       for (const [id, o] of step.outcomes) if (o.kind !== 'retry') outcomes.set(id, o);
-      if (!step.retryable) break;
       lastError = step.error ?? lastError;
+      if (!step.retryable) break;
       if (attempt < this.options.attempts) await sleep(100 * attempt);
     }
     return operationIds.map((id) => outcomes.get(id) ?? { kind: 'retry', error: lastError });
