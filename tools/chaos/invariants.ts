@@ -62,6 +62,8 @@ export interface ParkedRef {
   queue: string;
   messageId: string;
   code?: string;
+  type?: string;
+  reason?: string;
 }
 
 export interface QueueDepth {
@@ -213,7 +215,9 @@ export function checkInvariants(o: Observation): CheckResult {
   const amountMismatch: string[] = [];
   let duplicatedEffects = 0;
   for (const [orderNumber, entries] of byOrder) {
-    const sorted = [...entries].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    // request ids only grow, and items of one request are applied in order (seq)
+    const order = (e: LedgerEntry) => e.requestId * 10_000 + (e.seq ?? 0);
+    const sorted = [...entries].sort((a, b) => order(a) - order(b));
     const auths = sorted.filter((e) => e.op === 'authori' && ledgerSuccess(e));
     const sales = sorted.filter((e) => e.op === 'sales' && ledgerSuccess(e));
     const allowedAuths = Math.max(1, requestCount.get(`${orderNumber}|auth`) ?? 0);
@@ -226,7 +230,7 @@ export function checkInvariants(o: Observation): CheckResult {
       doubleCapture.push(`${orderNumber}: ${sales.length} successful sales (request ids ${sales.map((a) => a.requestId).join(', ')})`);
     }
     for (const s of sales) {
-      const authBefore = auths.some((a) => (a.seq ?? 0) < (s.seq ?? 0));
+      const authBefore = auths.some((a) => order(a) < order(s));
       if (!authBefore) captureWithoutAuth.push(`${orderNumber}: sales in request ${s.requestId} without an earlier successful authori`);
     }
     const amount = amountOf.get(orderNumber);
@@ -269,7 +273,7 @@ export function checkInvariants(o: Observation): CheckResult {
   const expected = new Set(o.expectedParked.map(key));
   const actual = new Map<string, ParkedRef>();
   for (const p of o.parked) actual.set(key(p), p);
-  const unexpectedParked = [...actual.values()].filter((p) => !expected.has(key(p))).map((p) => `${p.queue} holds ${p.messageId} (${p.code ?? 'no code'}) that is not poison`);
+  const unexpectedParked = [...actual.values()].filter((p) => !expected.has(key(p))).map((p) => `${p.queue} holds ${p.type ?? 'a message'} ${p.messageId} (${p.code ?? 'no code'}: ${(p.reason ?? '').slice(0, 200)}) that is not poison`);
   const notParked = o.expectedParked.filter((p) => !actual.has(key(p))).map((p) => `${p.messageId} (${p.code ?? 'poison'}) not parked in ${p.queue}`);
   report('parking lots hold exactly the poison messages (nothing else)', unexpectedParked);
   report('parking lots hold exactly the poison messages (every poison parked)', notParked);

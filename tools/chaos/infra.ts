@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { testDatabaseServerUrl } from '@rcp/testing';
+
+const run = promisify(execFile);
+
+/** Runs `rabbitmqctl` with arguments (no shell). */
+export async function rabbitmqctl(args: string[], timeoutMs = 30_000): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+export interface QueueInfo {
+  name: string;
+  ready: number;
+  unacked: number;
+  consumers: number;
+}
+
+/** Queues whose name starts with `prefix.` with their depths. */
+export async function listQueues(prefix: string): Promise<QueueInfo[]> {
+  const out = await rabbitmqctl(['list_queues', '-q', '--formatter', 'json', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers']);
+  const rows = JSON.parse(out || '[]') as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[];
+  return rows
+    .filter((r) => r.name.startsWith(`${prefix}.`))
+    .map((r) => ({ name: r.name, ready: Number(r.messages_ready) || 0, unacked: Number(r.messages_unacknowledged) || 0, consumers: Number(r.consumers) || 0 }));
+}
+
+export interface BindingInfo {
+  source: string;
+  destination: string;
+  routingKey: string;
+}
+
+export async function listBindings(exchange: string): Promise<BindingInfo[]> {
+  const out = await rabbitmqctl(['list_bindings', '-q', '--formatter', 'json', 'source_name', 'destination_name', 'routing_key']);
+  const rows = JSON.parse(out || '[]') as { source_name: string; destination_name: string; routing_key: string }[];
+  return rows.filter((r) => r.source_name === exchange).map((r) => ({ source: r.source_name, destination: r.destination_name, routingKey: r.routing_key }));
+}
+
+export interface ConnectionInfo {
+  pid: string;
+  name: string;
+  peerPort: number;
+  clientName?: string;
+}
+
+export async function listConnections(): Promise<ConnectionInfo[]> {
+  const out = await rabbitmqctl(['list_connections', '-q', '--formatter', 'json', 'pid', 'name', 'peer_port', 'client_properties']);
+  const rows = JSON.parse(out || '[]') as { pid: string; name: string; peer_port: number; client_properties: unknown }[];
+  return rows.map((r) => {
+    const props = JSON.stringify(r.client_properties ?? '');
+    const m = /"connection_name","longstr","([^"]+)"/.exec(props);
+    return { pid: r.pid, name: r.name, peerPort: Number(r.peer_port), clientName: m?.[1] };
+  });
+}
+
+/** Closes the broker connections whose peer port is one of `peerPorts` (our services' connections through our proxies). */
+export async function closeConnectionsByPeerPort(peerPorts: number[], reason: string): Promise<number> {
+  const wanted = new Set(peerPorts);
+  const conns = (await listConnections()).filter((c) => wanted.has(c.peerPort));
+  for (const c of conns) await rabbitmqctl(['close_connection', c.pid, reason]).catch(() => undefined);
+  return conns.length;
+}
+
+/** Topic-exchange matching (`*` = one word, `#` = zero or more words). */
+export function topicMatches(pattern: string, key: string): boolean {
+  const p = pattern.split('.');
+  const k = key.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === p.length) return j === k.length;
+    if (p[i] === '#') return match(i + 1, j) || (j < k.length && match(i, j + 1));
+    if (j === k.length) return false;
+    return (p[i] === '*' || p[i] === k[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}
+
+/** An admin connection to the PostgreSQL server. */
+export async function withAdminDb<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: testDatabaseServerUrl(), connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Terminates every backend connected to one of `databases` (never anyone else's). */
+export async function terminateBackends(databases: string[]): Promise<number> {
+  return withAdminDb(async (c) => {
+    const r = await c.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid()`, [databases]);
+    return r.rowCount ?? 0;
+  });
+}
+
+/** Connections to the broker and backends of other databases: a rough "is someone else using the shared servers?". */
+export async function sharedActivity(ourPeerPorts: number[], ourDatabases: string[]): Promise<{ brokerConnections: number; otherBackends: number }> {
+  const ours = new Set(ourPeerPorts);
+  const conns = (await listConnections().catch(() => [])).filter((c) => !ours.has(c.peerPort));
+  const otherBackends = await withAdminDb(async (c) => {
+    const r = await c.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname IS NOT NULL AND NOT (datname = ANY($1::text[])) AND pid <> pg_backend_pid()`,
+      [ourDatabases],
+    );
+    return (r.rows[0] as { n: number }).n;
+  }).catch(() => -1);
+  return { brokerConnections: conns.length, otherBackends };
+}
+
+/** The PostgreSQL cluster version directory (for pg_ctlcluster). */
+export async function pgClusterVersion(): Promise<string> {
+  const { stdout } = await run('ls', ['/etc/postgresql']);
+  return stdout.trim().split(/\s+/)[0] ?? '';
+}
+
+export async function pgCtlcluster(action: string, extra: string[] = []): Promise<void> {
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', await pgClusterVersion(), 'main', action, ...extra], { timeout: 60_000 });
+}
+
+/** Current relative memory high watermark (e.g. 0.4), or undefined when it is absolute. */
+export async function memoryWatermark(): Promise<string | undefined> {
+  const out = (await rabbitmqctl(['eval', 'vm_memory_monitor:get_vm_memory_high_watermark().'])).trim();
+  return /^[0-9.]+$/.test(out) ? out : undefined;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
