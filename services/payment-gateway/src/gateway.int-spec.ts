@@ -1,4 +1,4 @@
-import { AuthRequested, CaptureRequested, CardStatusRequested } from '@rcp/contracts';
+import { AuthRequested, CaptureRequested, CardStatusRequested, createEnvelope } from '@rcp/contracts';
 import { ParkingLot } from '@rcp/messaging';
 import { createTestDatabase, testRabbitUrl, uniqueName, waitFor, type TestDatabase } from '@rcp/testing';
 import { bootstrapGateway, type RunningGateway } from './bootstrap';
@@ -36,7 +36,6 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
   it('authorizes N orders with at most ceil(N / batch size) authori calls and answers declines as AuthFailed', async () => {
     await sim.admin('POST', '/decline-rules', { operations: ['authori'], minAmount: 9999, maxAmount: 9999 });
     const orders = Array.from({ length: 12 }, (_, i) => ({ order: orderNumber(), amount: i % 4 === 0 ? 9999 : 1000 + i }));
-    const { createEnvelope } = await import('@rcp/contracts');
     const sent = orders.map((o) =>
       createEnvelope(AuthRequested, { operationId: newOperationId(), orderNumber: o.order, amount: o.amount, payType: 0 }, { shopId: SHOP.shopId }),
     );
