@@ -6,6 +6,7 @@ import { ORDER_ENV, OrderEnv } from './config/env';
 import { CLOCK, Clock } from './common/clock';
 import { orderDataSourceOptions } from './database/data-source';
 import { ShopSettingsModule } from './shops/shop-settings.module';
+import { OperationsModule } from './operations/operations.module';
 import { OrdersController } from './orders/orders.controller';
 import { OrderStore } from './orders/order-store';
 import { OrderQueries } from './orders/order-queries';
@@ -62,6 +63,7 @@ export class OrderServiceModule {
           now: () => clock.now(),
         }),
         ShopSettingsModule,
+        OperationsModule,
       ],
       controllers: [OrdersController, OrderEventsController, HealthController, ApiKeysController],
       providers: [
