@@ -186,6 +186,21 @@ export class Bus {
     });
   }
 
+  /** Ready messages of each queue (passive declare: fast, unlike rabbitmqctl; unacked are not included). */
+  async readyCounts(queues: string[]): Promise<number> {
+    const conn = this.conn;
+    if (!conn) throw new Error('bus not open');
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      let total = 0;
+      for (const q of queues) total += (await ch.checkQueue(q)).messageCount;
+      return total;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await this.channel?.deleteQueue(this.queue).catch(() => undefined);
@@ -341,7 +356,7 @@ export class ChaosSystem {
     this.services['notification-service'] = new ManagedService('notification-service', () => ({
       NOTIFY_DATABASE_URL: db('notification-service'),
       RABBITMQ_URL: rabbit('notification-service'),
-      NOTIFY_NAME_PREFIX: this.namePrefix,
+      MESSAGING_NAME_PREFIX: this.namePrefix,
       SMTP_URL: 'smtp://127.0.0.1:9',
       NOTIFY_RETRY_DELAYS_MS: '500,1000,2000,4000',
       NOTIFY_WORKER_POLL_MS: '200',

@@ -12,8 +12,8 @@ export const MessagingWiring = {
   consumer(env: NotificationEnv): RabbitMqServer {
     return new RabbitMqServer({
       url: env.RABBITMQ_URL,
-      exchange: env.RABBITMQ_EXCHANGE,
-      namePrefix: env.NOTIFY_NAME_PREFIX || undefined,
+      exchange: env.EXCHANGE,
+      namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
       queue: CONSUMER_NAME,
       bindings: [...HANDLED_ROUTING_KEYS, ...ACCESS_ROUTING_KEYS],
       prefetch: env.NOTIFY_CONSUMER_PREFETCH,

@@ -49,7 +49,7 @@ describe('notification-service operator access (keys replicated from order-servi
         NOTIFY_PORT: '0',
         NOTIFY_DATABASE_URL: notifyDb.url,
         RABBITMQ_URL: testRabbitUrl(),
-        NOTIFY_NAME_PREFIX: prefix,
+        MESSAGING_NAME_PREFIX: prefix,
         SMTP_URL: 'smtp://127.0.0.1:1',
         NOTIFY_RETRY_DELAYS_MS: '60000',
         RCP_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,

@@ -29,7 +29,7 @@ describe('delivery worker across restarts and replicas', () => {
         RCP_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
         NOTIFY_DATABASE_URL: db.url,
         RABBITMQ_URL: testRabbitUrl(),
-        NOTIFY_NAME_PREFIX: namePrefix,
+        MESSAGING_NAME_PREFIX: namePrefix,
         SMTP_URL: smtp.url,
         NOTIFY_RETRY_DELAYS_MS: '400,400,400,400',
         NOTIFY_WORKER_POLL_MS: '30',

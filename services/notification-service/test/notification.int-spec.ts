@@ -51,7 +51,7 @@ describe('notification-service (PostgreSQL, RabbitMQ, SMTP, HTTP)', () => {
         RCP_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
         NOTIFY_DATABASE_URL: db.url,
         RABBITMQ_URL: testRabbitUrl(),
-        NOTIFY_NAME_PREFIX: namePrefix,
+        MESSAGING_NAME_PREFIX: namePrefix,
         SMTP_URL: smtp.url,
         MAIL_FROM: 'RCP 通知 <notify@rcp.test>',
         NOTIFY_RETRY_DELAYS_MS: '150,300',

@@ -16,7 +16,7 @@ describe('notification-service as a process (dist/…/main.js)', () => {
       portEnv: 'NOTIFY_PORT',
       readyPath: '/health/ready',
       readyTimeoutMs: 60_000,
-      env: { NOTIFY_DATABASE_URL: db.url, RABBITMQ_URL: testRabbitUrl(), NOTIFY_NAME_PREFIX: uniqueName('n'), SMTP_URL: 'smtp://127.0.0.1:1' },
+      env: { NOTIFY_DATABASE_URL: db.url, RABBITMQ_URL: testRabbitUrl(), MESSAGING_NAME_PREFIX: uniqueName('n'), SMTP_URL: 'smtp://127.0.0.1:1' },
     });
     const ready = await fetch(`${service.url}/health/ready`);
     expect(ready.status).toBe(200);

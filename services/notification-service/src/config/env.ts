@@ -13,9 +13,9 @@ export const notificationEnvSchema = z.object({
   NOTIFY_PORT: envInt(3002, 0, 65535),
   NOTIFY_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_notifications'),
   RABBITMQ_URL: envUrl('amqp://guest:guest@127.0.0.1:5672'),
-  RABBITMQ_EXCHANGE: z.string().min(1).optional(),
+  EXCHANGE: z.string().min(1).default('rakuten.payments'),
   /** Prefix of exchange and queue names (tests isolate themselves with it). */
-  NOTIFY_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').default(''),
+  MESSAGING_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').default(''),
   SMTP_URL: envUrl('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('楽天カード決済通知 <notify@localhost>'),
   /** Waits between delivery attempts; attempts = list length + 1, then the delivery is parked. */
