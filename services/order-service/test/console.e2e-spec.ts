@@ -236,6 +236,48 @@ describe('operator console (headless Chromium)', () => {
     }
   }, 40_000);
 
+  it('roles and shop scope: the stream shows only the key\'s shops; viewers cannot replay', async () => {
+    const issue = async (shops: string[]) => {
+      const r = await api<{ key: string }>('POST', '/api-keys', { name: uniqueName('viewer'), role: 'viewer', shops });
+      expect(r.status).toBe(201);
+      return r.body.key;
+    };
+    const mine = await issue([shopId]);
+    const other = await issue(['some-other-shop']);
+    const tap = async (key: string) => {
+      const ctrl = new AbortController();
+      const res = await fetch(`${orderService.url}/events/stream`, { headers: { authorization: `Bearer ${key}` }, signal: ctrl.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      let text = '';
+      void (async () => {
+        const decoder = new TextDecoder();
+        try {
+          for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(part, { stream: true });
+        } catch {
+          // aborted
+        }
+      })();
+      return { text: () => text, close: () => ctrl.abort() };
+    };
+    const a = await tap(mine);
+    const b = await tap(other);
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // the tap queue is bound
+      await createOrder(order(50));
+      await waitFor(() => a.text().includes(order(50)), 'the order event on the shop key\'s stream', 15_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(b.text()).not.toContain(order(50));
+      expect(a.text()).not.toContain('billedAmount');
+    } finally {
+      a.close();
+      b.close();
+    }
+    expect((await api('GET', `/shops/${shopId}/payments/stuck`, undefined, other)).status).toBe(403);
+    expect((await api('POST', '/parking-lots/order-service.dlq/replay', { all: true }, mine)).status).toBe(403);
+    expect((await api('GET', '/parking-lots', undefined, mine)).status).toBe(200);
+  }, 40_000);
+
   it('the built rcp CLI: bulk authorize from a file (partial → 3), status check (0), usage (2), bad key (1)', async () => {
     const cli = join(ROOT, 'dist', 'tools', 'cli', 'rcp.js');
     const dir = mkdtempSync(join(tmpdir(), 'rcp-cli-e2e-'));
