@@ -1,0 +1,557 @@
+// `npm run bench [-- --soak] [-- --json <path>] [-- --shops N] [-- --prof <dir>]`: the whole system on this machine
+// (simulator, payment-gateway, order-service as processes; local RabbitMQ + PostgreSQL) and, in the same run, the
+// machine's own limit for our flow (baselines B1/B2/B3 → L). Prints a table with PASS/MISS per target and writes JSON.
+// How it is measured and why: docs/performance.md.
+import * as amqp from 'amqplib';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Pool } from 'pg';
+import { prefixed } from '@rcp/messaging';
+import { baselineAmqp } from './bench/baseline-amqp';
+import { baselineHttp } from './bench/baseline-http';
+import { baselinePg } from './bench/baseline-pg';
+import { FlowDriver, type OrderTrace } from './bench/driver';
+import { machineLimit, summarize, type LatencySummary } from './bench/measure';
+import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm } from './bench/procstat';
+import { startSystem, type RunningSystem } from './bench/system';
+
+interface Args {
+  soak: boolean;
+  json: string;
+  shops: number;
+  prof?: string;
+  rampSteps: number[];
+  stepMs: number;
+  fixedMs: number;
+  baselineMs: number;
+  soakMs: number;
+  batchWaitMs?: number;
+  pollTickMs: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    soak: false,
+    json: 'tmp/bench.json',
+    shops: 2,
+    rampSteps: [16, 32, 64, 128, 256],
+    stepMs: 6000,
+    fixedMs: 15_000,
+    baselineMs: 5000,
+    soakMs: 10 * 60_000,
+    pollTickMs: 20,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
+    if (k === '--soak') a.soak = true;
+    else if (k === '--json') a.json = v();
+    else if (k === '--shops') a.shops = Number(v());
+    else if (k === '--prof') a.prof = resolve(v());
+    else if (k === '--ramp') a.rampSteps = v().split(',').map(Number);
+    else if (k === '--step-ms') a.stepMs = Number(v());
+    else if (k === '--fixed-ms') a.fixedMs = Number(v());
+    else if (k === '--baseline-ms') a.baselineMs = Number(v());
+    else if (k === '--soak-ms') a.soakMs = Number(v());
+    else if (k === '--batch-wait-ms') a.batchWaitMs = Number(v());
+    else if (k === '--poll-tick-ms') a.pollTickMs = Number(v());
+    else throw new Error(`unknown option ${k}`);
+  }
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-order resource counts, from the code paths (docs/performance.md § "Counting m, t, h" has the walk-through).
+// Flow: HTTP create → bulk authorize → AuthCompleted → OrderShipped (autoCapture) → CaptureCompleted; autoProgress on.
+// ---------------------------------------------------------------------------------------------------------------
+/** Orders per card-API request the design batches up to (GATEWAY_BATCH_MAX_ORDERS). */
+const B = 100;
+const COUNTS = {
+  /** messages published per order, by publisher */
+  published: {
+    'order-service': 12, // create: OrderStatusChanged, PaymentTagChanged, OrderReceived(echo); authorize: PaymentTagChanged, AuthRequested;
+    // AuthCompleted: PaymentTagChanged, OrderStatusChanged(出荷待ち); OrderShipped: OrderStatusChanged, PaymentTagChanged, CaptureRequested;
+    // CaptureCompleted: PaymentTagChanged, OrderStatusChanged(完了)
+    'payment-gateway': 2, // AuthCompleted, CaptureCompleted
+    warehouse: 1, // OrderShipped (the load generator)
+  },
+  /** deliveries into the services' quorum queues (full publish→consume round trips, like B1) */
+  quorumRoundTrips: 6, // order-service ← OrderReceived(echo), AuthCompleted, OrderShipped, CaptureCompleted; gateway ← AuthRequested, CaptureRequested
+  /** write transactions (each an fsync with synchronous_commit on) per order */
+  commitsPerOrder: {
+    'order-service': 6, // create, OrderReceived echo (inbox row), authorize, AuthCompleted, OrderShipped, CaptureCompleted
+    'payment-gateway': 2, // register AuthRequested, register CaptureRequested (one tx each, request-intake.ts)
+  },
+  /** write transactions per card-API request (per batch), per kind */
+  commitsPerBatch: {
+    'payment-gateway': 4 + 3 * 3, // attach tx, move→submitted, claimDueRequests, finalize tx; limiter: 3 UPDATEs per call × 3 calls
+    'rccs-simulator': 3, // getRCCSRequestId insert, async request tx, auto-provision insert (auth) / 0 (capture) ≈ 3
+  },
+  /** card-API calls per batch per kind: getRCCSRequestId + submit + getRCCSResult (one poll at delay 0) */
+  callsPerBatch: 3,
+  kinds: 2,
+};
+function countsPerOrder(batchSize: number) {
+  const publishes = Object.values(COUNTS.published).reduce((a, b) => a + b, 0);
+  // a publish no service consumes still costs publish + confirm: counted as half a round trip
+  const m = COUNTS.quorumRoundTrips + 0.5 * (publishes - COUNTS.quorumRoundTrips);
+  const perBatch = Object.values(COUNTS.commitsPerBatch).reduce((a, b) => a + b, 0);
+  const t = Object.values(COUNTS.commitsPerOrder).reduce((a, b) => a + b, 0) + (COUNTS.kinds * perBatch) / batchSize;
+  const h = (COUNTS.kinds * COUNTS.callsPerBatch) / batchSize;
+  return { m, t, h, publishes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+type Proc = 'order-service' | 'payment-gateway' | 'rccs-simulator';
+interface CpuSnap {
+  at: number;
+  proc: Record<Proc, number>;
+  broker: Map<number, number>;
+  postgres: Map<number, number>;
+  bench: number;
+  machine: number;
+}
+
+function snapshot(sys: RunningSystem): CpuSnap {
+  const c = (pid: number | undefined) => (pid ? (cpuSeconds(pid) ?? 0) : 0);
+  const u = process.cpuUsage();
+  return {
+    at: performance.now(),
+    proc: { 'order-service': c(sys.orders.process.pid), 'payment-gateway': c(sys.gateway.process.pid), 'rccs-simulator': c(sys.simulator.process.pid) },
+    broker: groupCpu(pidsByComm('beam.smp')),
+    postgres: groupCpu(pidsByComm('postgres')),
+    bench: (u.user + u.system) / 1e6,
+    machine: machineBusySeconds(),
+  };
+}
+
+function cpuPer1000(a: CpuSnap, b: CpuSnap, orders: number): Record<string, number> {
+  const per = (s: number) => (orders > 0 ? (s / orders) * 1000 : NaN);
+  return {
+    'order-service': per(b.proc['order-service'] - a.proc['order-service']),
+    'payment-gateway': per(b.proc['payment-gateway'] - a.proc['payment-gateway']),
+    'rccs-simulator': per(b.proc['rccs-simulator'] - a.proc['rccs-simulator']),
+    'rabbitmq (beam.smp)': per(groupDelta(a.broker, b.broker)),
+    'postgresql (all backends)': per(groupDelta(a.postgres, b.postgres)),
+    'load generator': per(b.bench - a.bench),
+    'machine (all busy)': per(b.machine - a.machine),
+  };
+}
+
+function rss(sys: RunningSystem): Record<string, { peakMb: number; rssMb: number }> {
+  const out: Record<string, { peakMb: number; rssMb: number }> = {};
+  for (const [name, s] of [
+    ['order-service', sys.orders],
+    ['payment-gateway', sys.gateway],
+    ['rccs-simulator', sys.simulator],
+  ] as const) {
+    const m = s.process.pid ? memoryMb(s.process.pid) : undefined;
+    if (m) out[name] = m;
+  }
+  const beam = pidsByComm('beam.smp')
+    .map((p) => memoryMb(p))
+    .filter((m): m is { peakMb: number; rssMb: number } => !!m);
+  if (beam.length) out['rabbitmq (beam.smp)'] = { peakMb: Math.max(...beam.map((m) => m.peakMb)), rssMb: beam.reduce((a, m) => a + m.rssMb, 0) };
+  return out;
+}
+
+/** Samples outbox backlog/lag of both services and the services' queue depths every second. */
+class Sampler {
+  readonly samples: { at: number; phase: string; outbox: Record<string, { backlog: number; lagMs: number }>; queues: Record<string, number>; rss: Record<string, number> }[] = [];
+  phase = 'setup';
+  private timer?: NodeJS.Timeout;
+  private readonly pools: Record<string, Pool>;
+  private channel?: amqp.Channel;
+  private connection?: amqp.ChannelModel;
+  constructor(private readonly sys: RunningSystem) {
+    this.pools = {
+      'order-service': new Pool({ connectionString: sys.databases.orders.url, max: 1 }),
+      'payment-gateway': new Pool({ connectionString: sys.databases.gateway.url, max: 1 }),
+    };
+  }
+  async start(intervalMs = 1000): Promise<void> {
+    this.connection = await amqp.connect(this.sys.rabbitUrl);
+    this.channel = await this.connection.createChannel();
+    this.channel.on('error', () => undefined);
+    this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalMs);
+  }
+  /** Why messages were parked (x-parked-reason of up to 5 per parking lot); messages are given back. */
+  async parkedReasons(): Promise<string[]> {
+    const out: string[] = [];
+    for (const q of ['order-service.dlq', 'payment-gateway.dlq']) {
+      const got: amqp.GetMessage[] = [];
+      for (let i = 0; i < 5; i++) {
+        const m = await this.channel!.get(prefixed(q, this.sys.prefix), { noAck: false });
+        if (!m) break;
+        got.push(m);
+        const h = (m.properties.headers ?? {}) as Record<string, unknown>;
+        out.push(`${q}: ${String(m.properties.type)} ${String(h['x-rejection-code'] ?? h['x-first-death-reason'] ?? '')} ${String(h['x-parked-reason'] ?? '').slice(0, 300)}`);
+      }
+      for (const m of got) this.channel!.nack(m, false, true);
+    }
+    return out;
+  }
+  async queueDepths(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const q of ['order-service', 'payment-gateway', 'order-service.dlq', 'payment-gateway.dlq']) {
+      const name = prefixed(q, this.sys.prefix);
+      out[q] = (await this.channel!.checkQueue(name)).messageCount;
+    }
+    return out;
+  }
+  private async sample(): Promise<void> {
+    const outbox: Record<string, { backlog: number; lagMs: number }> = {};
+    for (const [name, pool] of Object.entries(this.pools)) {
+      const r = await pool.query(
+        `SELECT count(*)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) * 1000, 0)::float8 AS lag
+           FROM outbox_message WHERE published_at IS NULL`,
+      );
+      outbox[name] = { backlog: r.rows[0].backlog, lagMs: r.rows[0].lag };
+    }
+    const mem = rss(this.sys);
+    this.samples.push({
+      at: performance.now(),
+      phase: this.phase,
+      outbox,
+      queues: await this.queueDepths(),
+      rss: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, v.rssMb])),
+    });
+  }
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.connection?.close().catch(() => undefined);
+    await Promise.all(Object.values(this.pools).map((p) => p.end()));
+  }
+  outboxLag(phase: string): Record<string, { maxLagMs: number; maxBacklog: number }> {
+    const out: Record<string, { maxLagMs: number; maxBacklog: number }> = {};
+    for (const s of this.samples.filter((x) => x.phase === phase)) {
+      for (const [svc, v] of Object.entries(s.outbox)) {
+        const o = (out[svc] ??= { maxLagMs: 0, maxBacklog: 0 });
+        o.maxLagMs = Math.max(o.maxLagMs, v.lagMs);
+        o.maxBacklog = Math.max(o.maxBacklog, v.backlog);
+      }
+    }
+    return out;
+  }
+}
+
+function latencies(traces: Iterable<OrderTrace>, phase: string) {
+  const ops: Record<'create' | 'authorize' | 'authorizeHttp' | 'capture' | 'order', number[]> = { create: [], authorize: [], authorizeHttp: [], capture: [], order: [] };
+  let scheduled = 0;
+  let failed = 0;
+  for (const t of traces) {
+    if (t.phase !== phase) continue;
+    scheduled++;
+    if (t.failed) failed++;
+    if (t.created !== undefined) ops.create.push(t.created - t.createSched);
+    if (t.authorized !== undefined && t.authSched !== undefined) ops.authorize.push(t.authorized - t.authSched);
+    if (t.authAccepted !== undefined && t.authSched !== undefined) ops.authorizeHttp.push(t.authAccepted - t.authSched);
+    if (t.captured !== undefined && t.shipSent !== undefined) ops.capture.push(t.captured - t.shipSent);
+    if (t.captured !== undefined) ops.order.push(t.captured - t.createSched);
+  }
+  const summary = Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, summarize(v)])) as Record<keyof typeof ops, LatencySummary>;
+  return { scheduled, failed, completed: ops.order.length, ...summary };
+}
+
+async function gatewayStats(sys: RunningSystem) {
+  const pool = new Pool({ connectionString: sys.databases.gateway.url, max: 1 });
+  try {
+    const r = await pool.query(`SELECT kind, count(*)::int AS requests, COALESCE(sum(poll_count),0)::int AS polls,
+        COALESCE(avg(jsonb_array_length(order_numbers)),0)::float8 AS avg_batch, COALESCE(max(jsonb_array_length(order_numbers)),0)::int AS max_batch
+      FROM card_request GROUP BY kind ORDER BY kind`);
+    const ops = await pool.query(`SELECT state, count(*)::int AS n FROM payment_operation GROUP BY state ORDER BY state`);
+    return { requests: r.rows as { kind: string; requests: number; polls: number; avg_batch: number; max_batch: number }[], operations: ops.rows as { state: string; n: number }[] };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function xactCommits(sys: RunningSystem): Promise<Record<string, number>> {
+  const pool = new Pool({ connectionString: sys.databases.baseline.url, max: 1 });
+  try {
+    const names = { 'order-service': sys.databases.orders.name, 'payment-gateway': sys.databases.gateway.name, 'rccs-simulator': sys.databases.simulator.name };
+    const r = await pool.query(`SELECT datname, xact_commit::float8 AS c FROM pg_stat_database WHERE datname = ANY($1)`, [Object.values(names)]);
+    const by = new Map(r.rows.map((x: { datname: string; c: number }) => [x.datname, x.c]));
+    return Object.fromEntries(Object.entries(names).map(([k, v]) => [k, by.get(v) ?? NaN]));
+  } finally {
+    await pool.end();
+  }
+}
+
+async function invariants(sys: RunningSystem, sampler: Sampler, expectedOrders: number) {
+  const q = async (url: string, sql: string) => {
+    const pool = new Pool({ connectionString: url, max: 1 });
+    try {
+      return (await pool.query(sql)).rows;
+    } finally {
+      await pool.end();
+    }
+  };
+  const orders = (
+    await q(
+      sys.databases.orders.url,
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE payment_tag = '売上請求済' AND status = '完了' AND pending_operation IS NULL)::int AS terminal
+         FROM orders WHERE deleted_at IS NULL`,
+    )
+  )[0] as { total: number; terminal: number };
+  const ledger = (
+    await q(
+      sys.databases.simulator.url,
+      `SELECT count(*)::int AS orders, count(*) FILTER (WHERE a = 1 AND s = 1)::int AS exact
+         FROM (SELECT order_number, count(*) FILTER (WHERE op = 'authori') AS a, count(*) FILTER (WHERE op = 'sales') AS s
+                 FROM sim_results WHERE order_number NOT LIKE '999001-%' GROUP BY order_number) x`,
+    )
+  )[0] as { orders: number; exact: number };
+  const dead = (await q(sys.databases.gateway.url, `SELECT count(*)::int AS n FROM payment_operation WHERE state = 'dead'`))[0] as { n: number };
+  const depths = await sampler.queueDepths();
+  const parked = (depths['order-service.dlq'] ?? 0) + (depths['payment-gateway.dlq'] ?? 0) + dead.n;
+  return {
+    ordersCreated: expectedOrders,
+    ordersInOrderService: orders.total,
+    ordersTerminal: orders.terminal,
+    everyOrderTerminal: orders.total === expectedOrders && orders.terminal === orders.total,
+    simulatorOrders: ledger.orders,
+    simulatorExactlyOneAuthAndOneCapture: ledger.exact,
+    ledgerOk: ledger.orders === orders.total && ledger.exact === ledger.orders,
+    parked: { orderServiceDlq: depths['order-service.dlq'], gatewayDlq: depths['payment-gateway.dlq'], gatewayDeadOperations: dead.n, reasons: parked ? await sampler.parkedReasons() : [] },
+    stuck: orders.total !== orders.terminal
+      ? await q(sys.databases.orders.url, `SELECT order_number, payment_tag, status, pending_operation, last_error::text AS last_error FROM orders WHERE NOT (payment_tag = '売上請求済' AND status = '完了') LIMIT 5`)
+      : [],
+    nothingParked: parked === 0,
+  };
+}
+
+function versions() {
+  const run = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0];
+    } catch {
+      return 'unknown';
+    }
+  };
+  return { node: process.version, rabbitmq: run('rabbitmqctl', ['version']), cpus: run('nproc', []), kernel: run('uname', ['-r']) };
+}
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  log(`starting system (${args.shops} shops${args.prof ? `, --cpu-prof into ${args.prof}` : ''})`);
+  const sys = await startSystem({
+    shops: args.shops,
+    cpuProfDir: args.prof,
+    gatewayEnv: {
+      GATEWAY_POLL_TICK_MS: String(args.pollTickMs),
+      ...(args.batchWaitMs !== undefined ? { GATEWAY_BATCH_MAX_WAIT_MS: String(args.batchWaitMs) } : {}),
+    },
+  });
+  const sampler = new Sampler(sys);
+  const driver = new FlowDriver({
+    orderUrl: sys.orders.url,
+    adminKey: sys.adminKey,
+    rabbitUrl: sys.rabbitUrl,
+    prefix: sys.prefix,
+    shopIds: sys.shops.map((s) => s.shopId),
+    authTickMs: 50,
+    httpConnections: 64,
+  });
+  let exitCode = 0;
+  try {
+    const pgVersion = await (async () => {
+      const p = new Pool({ connectionString: sys.databases.baseline.url, max: 1 });
+      try {
+        return String((await p.query('SHOW server_version')).rows[0].server_version);
+      } finally {
+        await p.end();
+      }
+    })();
+
+    // ---- baselines --------------------------------------------------------------------------------------------
+    log('B1 raw amqplib round trips (confirms, quorum, window 64)');
+    const M = await baselineAmqp(sys.rabbitUrl, sys.prefix, args.baselineMs, 64);
+    log(`B1 ${f(M)} round trips/s; B2 raw pg update + outbox insert (pool 10, synchronous_commit on)`);
+    const T = await baselinePg(sys.databases.baseline.url, args.baselineMs, 10);
+    log(`B2 ${f(T)} commits/s; B3 raw keep-alive SOAP against the simulator (100 orders per request)`);
+    const H = await baselineHttp(`${sys.simulator.url}/rccsapi-services/RCCSApiService`, sys.shops[0]!, args.baselineMs, B, 4);
+    const counts = countsPerOrder(B);
+    const L = machineLimit({ m: counts.m, M, t: counts.t, T, h: counts.h, H });
+    log(`B3 ${f(H)} calls/s → L = ${f(L)} orders/s (m ${counts.m}, t ${f(counts.t, 2)}, h ${counts.h})`);
+
+    await driver.init();
+    await sampler.start();
+
+    // ---- ramp (closed loop) -------------------------------------------------------------------------------------
+    const ramp: { concurrency: number; ordersPerSecond: number; cpuPer1000: Record<string, number>; completed: number }[] = [];
+    for (const c of args.rampSteps) {
+      sampler.phase = `ramp-${c}`;
+      const stepStart = performance.now();
+      const warm = stepStart + Math.min(2000, args.stepMs / 3);
+      const end = stepStart + args.stepMs;
+      let a: CpuSnap | undefined;
+      const warmTimer = setTimeout(() => (a = snapshot(sys)), warm - stepStart);
+      await driver.closedLoop(`ramp-${c}`, c, end);
+      clearTimeout(warmTimer);
+      const b = snapshot(sys);
+      a ??= b;
+      const done = driver.completions.filter((x) => x >= a!.at && x <= b.at).length;
+      const x = done / ((b.at - a.at) / 1000);
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done });
+      log(`ramp concurrency ${c}: ${f(x)} orders/s (${driver.errors.length} errors so far)`);
+    }
+    sampler.phase = 'ramp-drain';
+    const leftRamp = await driver.drain(30_000);
+    const best = ramp.reduce((m, s) => (s.ordersPerSecond > m.ordersPerSecond ? s : m), ramp[0]!);
+    const Xmax = best.ordersPerSecond;
+    const rssAtXmax = rss(sys);
+    log(`X_max = ${f(Xmax)} orders/s at concurrency ${best.concurrency} (X_max/L = ${f(Xmax / L, 2)}); ${leftRamp} left after drain`);
+
+    // ---- fixed arrival rates (open model) -------------------------------------------------------------------------
+    const fixed: Record<string, ReturnType<typeof latencies> & { rate: number; cpuPer1000: Record<string, number>; outbox: ReturnType<Sampler['outboxLag']>; leftAfterDrain: number }> = {};
+    const phases: [string, number, number][] = [
+      ['50%', 0.5, args.fixedMs],
+      ['80%', 0.8, args.fixedMs],
+    ];
+    if (args.soak) phases.push(['soak-50%', 0.5, args.soakMs]);
+    for (const [name, share, ms] of phases) {
+      const rate = Math.max(1, Xmax * share);
+      sampler.phase = name;
+      log(`${name} of X_max: ${f(rate)} orders/s for ${ms / 1000} s (open model)`);
+      const a = snapshot(sys);
+      const startedAt = driver.completions.length;
+      await driver.openLoop(name, rate, ms);
+      const left = await driver.drain(30_000);
+      const b = snapshot(sys);
+      const completed = driver.completions.length - startedAt;
+      fixed[name] = { rate, ...latencies(driver.traces.values(), name), cpuPer1000: cpuPer1000(a, b, completed), outbox: sampler.outboxLag(name), leftAfterDrain: left };
+      log(`${name}: order p50 ${f(fixed[name]!.order.p50)} ms p99 ${f(fixed[name]!.order.p99)} ms; ${left} left after drain`);
+    }
+    sampler.phase = 'end';
+    await new Promise((r) => setTimeout(r, 1500)); // let the last PaymentTagChanged/OrderStatusChanged(完了) commit
+
+    // ---- card-API use, commits, invariants -----------------------------------------------------------------------
+    const gw = await gatewayStats(sys);
+    const commits = await xactCommits(sys);
+    const total = driver.traces.size;
+    const requests = gw.requests.reduce((a, r) => a + r.requests, 0);
+    const polls = gw.requests.reduce((a, r) => a + r.polls, 0);
+    const submitPerOrder = requests / total;
+    const callsPerOrder = (2 * requests + polls) / total;
+    const inv = await invariants(sys, sampler, total);
+    const publishedPerOrder = [...driver.messageCounts.values()].reduce((a, b) => a + b, 0) / total;
+
+    // soak: growth between the first and last tenth of the soak phase
+    let soak: Record<string, unknown> | undefined;
+    if (args.soak) {
+      const s = sampler.samples.filter((x) => x.phase === 'soak-50%');
+      const tenth = Math.max(1, Math.floor(s.length / 10));
+      const avg = (xs: typeof s, pick: (x: (typeof s)[number]) => number) => xs.reduce((a, x) => a + pick(x), 0) / xs.length;
+      const first = s.slice(0, tenth);
+      const last = s.slice(-tenth);
+      const metric = (pick: (x: (typeof s)[number]) => number) => ({ first: avg(first, pick), last: avg(last, pick) });
+      soak = {
+        samples: s.length,
+        rssMb: Object.fromEntries(['order-service', 'payment-gateway', 'rccs-simulator'].map((k) => [k, metric((x) => x.rss[k] ?? 0)])),
+        queueDepth: metric((x) => (x.queues['order-service'] ?? 0) + (x.queues['payment-gateway'] ?? 0)),
+        outboxBacklog: metric((x) => Object.values(x.outbox).reduce((a, o) => a + o.backlog, 0)),
+      };
+    }
+
+    // ---- report --------------------------------------------------------------------------------------------------
+    const p50 = fixed['50%']!;
+    const p80 = fixed['80%']!;
+    const opMax = (x: typeof p50, k: 'p50' | 'p99') => Math.max(x.create[k], x.authorize[k], x.capture[k]);
+    const rssPeak = Object.fromEntries(Object.entries(rssAtXmax).map(([k, v]) => [k, v.peakMb]));
+    const servicesRssOk = ['order-service', 'payment-gateway', 'rccs-simulator'].every((k) => (rssPeak[k] ?? Infinity) <= 256);
+    const targets = [
+      { target: 'X_max >= 0.5 x L', value: `${f(Xmax / L, 2)} x L`, pass: Xmax >= 0.5 * L },
+      { target: 'X_max >= 0.6 x L (stretch)', value: `${f(Xmax / L, 2)} x L`, pass: Xmax >= 0.6 * L },
+      { target: 'X_max >= 300 orders/s', value: `${f(Xmax)} /s`, pass: Xmax >= 300 },
+      { target: '50%: p50 <= 25 ms per operation', value: `${f(opMax(p50, 'p50'))} ms (worst op)`, pass: opMax(p50, 'p50') <= 25 },
+      { target: '50%: p99 <= 100 ms per operation', value: `${f(opMax(p50, 'p99'))} ms (worst op)`, pass: opMax(p50, 'p99') <= 100 },
+      { target: '80%: p99 <= 250 ms per operation', value: `${f(opMax(p80, 'p99'))} ms (worst op)`, pass: opMax(p80, 'p99') <= 250 },
+      { target: 'submit calls per order <= 0.05', value: f(submitPerOrder, 3), pass: submitPerOrder <= 0.05 },
+      { target: 'each service RSS <= 256 MB', value: Object.entries(rssPeak).map(([k, v]) => `${k.split(' ')[0]} ${f(v)}`).join(', '), pass: servicesRssOk },
+      { target: 'invariants', value: `terminal ${inv.ordersTerminal}/${inv.ordersCreated}, ledger ${inv.simulatorExactlyOneAuthAndOneCapture}/${inv.simulatorOrders}, parked ${inv.nothingParked ? 0 : 'some'}`, pass: inv.everyOrderTerminal && inv.ledgerOk && inv.nothingParked },
+    ];
+
+    const lines: string[] = [];
+    const row = (...cells: string[]) => lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join(' '));
+    lines.push('', '=== rakuten-card-payments benchmark ===', `node ${process.version}, RabbitMQ ${versions().rabbitmq}, PostgreSQL ${pgVersion}, ${versions().cpus} cores, ${args.shops} shops`);
+    lines.push('', '-- machine limit for our flow --');
+    row('B1 amqp round trips/s (M)', f(M));
+    row('B2 pg commits/s (T)', f(T));
+    row('B3 card-API calls/s (H)', f(H));
+    row('per order m / t / h', `${counts.m}`, f(counts.t, 2), f(counts.h, 3));
+    row('L = 1/(m/M + t/T + h/H)', f(L));
+    lines.push('', '-- maximum (closed loop) --');
+    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`);
+    row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
+    lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
+    for (const [name, x] of Object.entries(fixed)) {
+      lines.push(`${name} of X_max = ${f(x.rate)} orders/s: ${x.completed}/${x.scheduled} completed, ${x.failed} failed`);
+      for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(x[op].p50), f(x[op].p99), f(x[op].p999));
+      row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
+    }
+    lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB --`);
+    for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');
+    lines.push('', '-- card API and messages --');
+    row('card-API submit calls / order', f(submitPerOrder, 3));
+    row('card-API calls / order (all)', f(callsPerOrder, 3));
+    for (const r of gw.requests) row(`  ${r.kind} batches`, `${r.requests}`, `avg ${f(r.avg_batch, 1)}`, `max ${r.max_batch}`);
+    row('messages published / order', f(publishedPerOrder, 2), `code: ${counts.publishes}`);
+    for (const [k, v] of Object.entries(commits)) row(`  xact_commit / order ${k}`, f(v / total, 2));
+    lines.push('', '-- targets --');
+    for (const t of targets) lines.push(`${verdict(t.pass)}  ${t.target.padEnd(36)} ${t.value}`);
+    if (soak) lines.push('', `soak: ${JSON.stringify(soak)}`);
+    if (inv.parked.reasons.length) lines.push('', 'parked:', ...inv.parked.reasons.map((r) => `  ${r}`));
+    if (inv.stuck.length) lines.push('', 'not terminal:', ...inv.stuck.map((r) => `  ${JSON.stringify(r)}`));
+    if (driver.errors.length) lines.push('', `errors (first ${driver.errors.length}):`, ...driver.errors.slice(0, 10).map((e) => `  ${e}`));
+    lines.push('', `total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    process.stdout.write(lines.join('\n') + '\n');
+
+    const json = {
+      at: new Date().toISOString(),
+      versions: { ...versions(), postgresql: pgVersion },
+      args,
+      settings: sys.settings,
+      baselines: { M, T, H },
+      counts: { ...counts, batchSize: B, detail: COUNTS },
+      L,
+      ramp,
+      Xmax,
+      XmaxOverL: Xmax / L,
+      fixed,
+      rssAtXmax,
+      cardApi: { submitPerOrder, callsPerOrder, ...gw },
+      messages: { publishedPerOrder, byType: Object.fromEntries(driver.messageCounts) },
+      xactCommitsPerOrder: Object.fromEntries(Object.entries(commits).map(([k, v]) => [k, v / total])),
+      invariants: inv,
+      soak,
+      targets,
+      errors: driver.errors,
+      samples: sampler.samples.filter((_, i) => i % (args.soak ? 10 : 1) === 0),
+    };
+    mkdirSync(dirname(resolve(args.json)), { recursive: true });
+    writeFileSync(args.json, JSON.stringify(json, null, 2));
+    log(`JSON written to ${args.json}`);
+    if (!targets.find((t) => t.target === 'invariants')!.pass) exitCode = 1;
+  } finally {
+    await sampler.stop().catch(() => undefined);
+    await driver.close().catch(() => undefined);
+    await sys.stop();
+  }
+  process.exit(exitCode);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,71 @@
+import { closedLoop, machineLimit, percentile, RateScheduler, summarize } from './measure';
+
+describe('percentile (nearest rank)', () => {
+  it('picks the nearest-rank value', () => {
+    const v = Array.from({ length: 1000 }, (_, i) => 1000 - i); // 1000..1, unsorted
+    expect(percentile(v, 50)).toBe(500);
+    expect(percentile(v, 99)).toBe(990);
+    expect(percentile(v, 99.9)).toBe(999);
+    expect(percentile(v, 100)).toBe(1000);
+    expect(percentile(v, 0)).toBe(1);
+  });
+  it('handles tiny and empty lists', () => {
+    expect(percentile([7], 99.9)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+    expect(percentile([3, 1, 2], 50)).toBe(2);
+  });
+  it('does not reorder the input', () => {
+    const v = [3, 1, 2];
+    percentile(v, 50);
+    expect(v).toEqual([3, 1, 2]);
+  });
+  it('summarizes', () => {
+    expect(summarize([5, 1, 3])).toEqual({ n: 3, p50: 3, p99: 5, p999: 5, max: 5 });
+  });
+});
+
+describe('machineLimit', () => {
+  it('is the inverse of the summed shares', () => {
+    // 10 msgs at 10k/s = 1 ms, 5 commits at 5k/s = 1 ms, 0.1 calls at 50/s = 2 ms → 4 ms per order → 250/s
+    expect(machineLimit({ m: 10, M: 10_000, t: 5, T: 5_000, h: 0.1, H: 50 })).toBeCloseTo(250, 9);
+  });
+  it('equals the single resource limit when only one is used', () => {
+    expect(machineLimit({ m: 0, M: 1, t: 4, T: 2000, h: 0, H: 1 })).toBeCloseTo(500, 9);
+  });
+  it('refuses nonsense', () => {
+    expect(() => machineLimit({ m: 1, M: 0, t: 1, T: 1, h: 1, H: 1 })).toThrow(/capacities/);
+    expect(() => machineLimit({ m: NaN, M: 1, t: 1, T: 1, h: 1, H: 1 })).toThrow(/m must be/);
+    expect(() => machineLimit({ m: 0, M: 1, t: 0, T: 1, h: 0, H: 1 })).toThrow(/must use/);
+  });
+});
+
+describe('RateScheduler', () => {
+  it('hands out arrivals on a fixed schedule, independent of when it is asked', () => {
+    const s = new RateScheduler(100, 1000, 1000); // 100/s for 1 s from t=1000
+    expect(s.total).toBe(100);
+    expect(s.due(999)).toEqual([]);
+    expect(s.due(1000)).toEqual([1000]);
+    // a late caller gets every missed arrival with its original scheduled time (no coordinated omission)
+    expect(s.due(1035)).toEqual([1010, 1020, 1030]);
+    expect(s.due(5000)).toHaveLength(96);
+    expect(s.done).toBe(true);
+    expect(s.due(9000)).toEqual([]);
+  });
+  it('supports fractional rates', () => {
+    const s = new RateScheduler(2.5, 0, 2000);
+    expect(s.total).toBe(5);
+    expect(s.due(2000)).toEqual([0, 400, 800, 1200, 1600]);
+  });
+  it('refuses a zero rate', () => {
+    expect(() => new RateScheduler(0, 0, 1000)).toThrow();
+  });
+});
+
+describe('closedLoop', () => {
+  it('counts operations over the measured time', async () => {
+    const { ops, perSecond } = await closedLoop(4, 100, () => new Promise((r) => setTimeout(r, 10)));
+    expect(ops).toBeGreaterThanOrEqual(20);
+    expect(perSecond).toBeGreaterThan(100);
+    expect(perSecond).toBeLessThan(600);
+  });
+});

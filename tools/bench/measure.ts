@@ -1,0 +1,119 @@
+// Pure helpers of the benchmark (unit-tested in measure.spec.ts): closed loops, percentiles, the machine-limit
+// formula and the open-model rate scheduler.
+
+/** Runs `worker` on `concurrency` parallel loops for `durationMs`; returns completed operations per second. */
+export async function closedLoop(concurrency: number, durationMs: number, worker: () => Promise<void>): Promise<{ ops: number; perSecond: number }> {
+  const deadline = Date.now() + durationMs;
+  const started = process.hrtime.bigint();
+  let ops = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        await worker();
+        ops++;
+      }
+    }),
+  );
+  // measured, not nominal: the last operations finish after the deadline
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { ops, perSecond: ops / seconds };
+}
+
+/** Percentile (0..100) of a list of numbers, nearest-rank (p99.9 of 1000 values = the 999th smallest). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return percentileSorted(sorted, p);
+}
+
+/** Same as {@link percentile} for an already ascending list. */
+export function percentileSorted(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  // (p * n) / 100, not (p / 100) * n: 99.9 / 100 * 1000 = 999.0000000000001 would round up to the maximum
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p * sorted.length) / 100 - 1e-9) - 1));
+  return sorted[rank] as number;
+}
+
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export function summarize(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: percentileSorted(sorted, 50),
+    p99: percentileSorted(sorted, 99),
+    p999: percentileSorted(sorted, 99.9),
+    max: sorted.length ? (sorted[sorted.length - 1] as number) : NaN,
+  };
+}
+
+/** Per-order resource use of the flow and the measured capacity of each resource (per second). */
+export interface LimitInputs {
+  /** broker messages (publish→consume round trips) per order, and B1 round trips per second */
+  m: number;
+  M: number;
+  /** database commits per order, and B2 commits per second */
+  t: number;
+  T: number;
+  /** card-API calls per order, and B3 calls per second */
+  h: number;
+  H: number;
+}
+
+/**
+ * The machine's limit for our flow in orders per second: every resource competes for the same cores, so the time one
+ * order needs is the sum of its shares, `L = 1 / (m/M + t/T + h/H)`.
+ */
+export function machineLimit(x: LimitInputs): number {
+  for (const [k, v] of Object.entries(x)) if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`machineLimit: ${k} must be a finite number >= 0, got ${v}`);
+  if (x.M <= 0 || x.T <= 0 || x.H <= 0) throw new Error('machineLimit: capacities must be > 0');
+  const secondsPerOrder = x.m / x.M + x.t / x.T + x.h / x.H;
+  if (secondsPerOrder === 0) throw new Error('machineLimit: an order must use something');
+  return 1 / secondsPerOrder;
+}
+
+/**
+ * Open-model arrivals at a fixed rate: the i-th arrival is due at `start + i / rate` whatever happened before, so a
+ * slow system accumulates a queue (measured) instead of slowing the generator down (coordinated omission).
+ */
+export class RateScheduler {
+  private issued = 0;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly startMs: number,
+    private readonly durationMs: number,
+  ) {
+    if (!(ratePerSecond > 0)) throw new Error('rate must be > 0');
+  }
+
+  /** Scheduled time of arrival `i` (ms, same clock as `startMs`). */
+  scheduledAt(i: number): number {
+    return this.startMs + (i * 1000) / this.ratePerSecond;
+  }
+
+  /** Total arrivals of the phase. */
+  get total(): number {
+    return Math.floor((this.durationMs / 1000) * this.ratePerSecond);
+  }
+
+  /** Every arrival that is due at `nowMs` and was not handed out yet (their scheduled times, ascending). */
+  due(nowMs: number): number[] {
+    const out: number[] = [];
+    while (this.issued < this.total && this.scheduledAt(this.issued) <= nowMs) out.push(this.scheduledAt(this.issued++));
+    return out;
+  }
+
+  get done(): boolean {
+    return this.issued >= this.total;
+  }
+}
+
+/** Ratio `a / b` rounded for tables; `NaN` when b is 0. */
+export const ratio = (a: number, b: number): number => (b === 0 ? NaN : a / b);

@@ -1,0 +1,217 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createTestDatabase,
+  freePort,
+  repositoryRoot,
+  spawnService,
+  testRabbitUrl,
+  uniqueName,
+  type SpawnedService,
+  type SpawnServiceOptions,
+  type TestDatabase,
+} from '@rcp/testing';
+
+export interface BenchShopCreds {
+  shopId: string;
+  shopUrl: string;
+  userName: string;
+  authKey: string;
+}
+
+export interface SystemOptions {
+  shops: number;
+  /** Directory for --cpu-prof output of each service; undefined = no profiling. */
+  cpuProfDir?: string;
+  /** Gateway overrides (batch settings etc.), merged over the bench's defaults. */
+  gatewayEnv?: Record<string, string>;
+  orderEnv?: Record<string, string>;
+}
+
+export interface RunningSystem {
+  prefix: string;
+  rabbitUrl: string;
+  shops: BenchShopCreds[];
+  adminKey: string;
+  databases: { simulator: TestDatabase; gateway: TestDatabase; orders: TestDatabase; baseline: TestDatabase };
+  simulator: SpawnedService;
+  gateway: SpawnedService;
+  orders: SpawnedService;
+  /** Settings the services were started with (recorded in the JSON). */
+  settings: Record<string, Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** An API key of the form order-service accepts as bootstrap admin: rcp_<12 url-safe>_<43 url-safe>. */
+export function bootstrapAdminKey(): string {
+  return `rcp_${randomBytes(9).toString('base64url')}_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * spawnService, or — when profiling — the same process started with `node --cpu-prof` (not allowed in NODE_OPTIONS),
+ * readiness polled the same way. The profile is written when the service exits after SIGTERM.
+ */
+async function start(options: SpawnServiceOptions, profDir: string | undefined): Promise<SpawnedService> {
+  if (!profDir) return spawnService(options);
+  const dir = join(profDir, options.service);
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const entry = join(repositoryRoot(), 'dist', 'services', options.service, 'src', 'main.js');
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, entry], {
+    env: { ...process.env, NODE_ENV: 'test', ...options.env, [options.portEnv]: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-1_000_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.service} did not become ready on ${url}. Output:\n${output.slice(-5000)}`);
+    }
+    const ok = await fetch(`${url}/health/live`).then(
+      async (r) => (await r.arrayBuffer(), r.ok),
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: options.service,
+    port,
+    url,
+    process: child,
+    output: () => output,
+    async stop(timeoutMs = 10_000) {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Starts simulator, payment-gateway and order-service as their own processes from dist/, each with a fresh database,
+ * one shared messaging prefix, production queue/prefetch/confirm settings, and the benchmark's few deliberate
+ * overrides (documented in docs/performance.md).
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const prefix = uniqueName('bench');
+  const rabbitUrl = testRabbitUrl();
+  const shops: BenchShopCreds[] = Array.from({ length: options.shops }, (_, i) => ({
+    shopId: `bench-shop-${i + 1}`,
+    shopUrl: `bench-shop-${i + 1}`,
+    userName: `bench-user-${i + 1}`,
+    authKey: randomBytes(12).toString('hex'),
+  }));
+  const adminKey = bootstrapAdminKey();
+  const [simulatorDb, gatewayDb, ordersDb, baselineDb] = await Promise.all([
+    createTestDatabase('bench_sim'),
+    createTestDatabase('bench_gw'),
+    createTestDatabase('bench_ord'),
+    createTestDatabase('bench_base'),
+  ]);
+  const started: SpawnedService[] = [];
+  const databases = { simulator: simulatorDb, gateway: gatewayDb, orders: ordersDb, baseline: baselineDb };
+  const dropAll = () => Promise.allSettled(Object.values(databases).map((d) => d.drop()));
+  const settings: Record<string, Record<string, string>> = {
+    simulator: {
+      SIM_PROCESSING_DELAY_MS: '0',
+      SIM_AUTO_PROVISION: 'true',
+      SIM_DB_SYNCHRONOUS_COMMIT: 'true',
+      SIM_LOG_LEVEL: 'info',
+    },
+    gateway: {
+      GATEWAY_FIRST_POLL_DELAY_MS: '0',
+      LOG_LEVEL: 'info',
+      // the per-shop politeness limit towards Rakuten (10 calls/s) is lifted: it is a contract with the card API,
+      // not a property of this machine (see docs/performance.md)
+      GATEWAY_SHOP_REQUESTS_PER_SECOND: '100000',
+      GATEWAY_SHOP_BURST: '100000',
+      ...options.gatewayEnv,
+    },
+    orders: {
+      LOG_LEVEL: 'info',
+      DEFAULT_AUTO_CAPTURE: 'true',
+      DEFAULT_AUTO_PROGRESS: 'true',
+      // per-key HTTP rate limit (600/min) lifted: the load generator is one key doing the work of many shops
+      RATE_LIMIT_MAX: '1000000',
+      ...options.orderEnv,
+    },
+  };
+  try {
+    const simulator = await start({
+      service: 'rccs-simulator',
+      portEnv: 'SIM_PORT',
+      env: {
+        SIMULATOR_DATABASE_URL: simulatorDb.url,
+        SIM_SHOPS: JSON.stringify(shops.map(({ shopUrl, userName, authKey }) => ({ shopUrl, userName, authKey }))),
+        ...settings.simulator,
+      },
+    }, options.cpuProfDir);
+    started.push(simulator);
+    const gateway = await start({
+      service: 'payment-gateway',
+      portEnv: 'GATEWAY_PORT',
+      readyTimeoutMs: 60_000,
+      env: {
+        GATEWAY_DATABASE_URL: gatewayDb.url,
+        RABBITMQ_URL: rabbitUrl,
+        MESSAGING_NAME_PREFIX: prefix,
+        RCCS_ENDPOINT: `${simulator.url}/rccsapi-services/RCCSApiService`,
+        GATEWAY_SHOPS: JSON.stringify(shops),
+        ...settings.gateway,
+      },
+    }, options.cpuProfDir);
+    started.push(gateway);
+    const orders = await start({
+      service: 'order-service',
+      portEnv: 'ORDER_PORT',
+      readyTimeoutMs: 60_000,
+      env: {
+        ORDER_DATABASE_URL: ordersDb.url,
+        RABBITMQ_URL: rabbitUrl,
+        MESSAGING_NAME_PREFIX: prefix,
+        RCP_BOOTSTRAP_ADMIN_KEY: adminKey,
+        ...settings.orders,
+      },
+    }, options.cpuProfDir);
+    started.push(orders);
+    return {
+      prefix,
+      rabbitUrl,
+      shops,
+      adminKey,
+      databases,
+      simulator,
+      gateway,
+      orders,
+      settings,
+      async stop() {
+        // reverse order: order-service first (stops publishing requests), simulator last; SIGTERM lets --cpu-prof write
+        for (const s of [...started].reverse()) await s.stop(15_000).catch(() => s.kill());
+        await dropAll();
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.kill().catch(() => undefined);
+    await dropAll();
+    throw err;
+  }
+}
