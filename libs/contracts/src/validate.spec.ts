@@ -58,6 +58,31 @@ describe('validateEnvelope', () => {
   });
 });
 
+describe('findCardNumberLike', () => {
+  it.each([
+    ['a plain run', '4111111111111111'],
+    ['4-4-4-4 with spaces', 'card 4111 1111 1111 1111 please'],
+    ['4-4-4-4 with dashes', '5500-0000-0000-0004'],
+    ['Amex 4-6-5', '3782 822463 10005'],
+    ['a 19-digit run', '6011000990139424000'.slice(0, 16)],
+  ])('flags %s', (_label, text) => {
+    expect(findCardNumberLike({ note: text })).toBe('data.note');
+  });
+
+  // Regression: UUIDs and order numbers whose digit groups happen to pass Luhn were refused (about 1 in 10).
+  it('never flags UUIDs, order numbers, dates or transaction ids, however their digits fall', () => {
+    const samples: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
+      samples.push(`${digits(8)}-${digits(4)}-4${digits(3)}-8${digits(3)}-${digits(12)}`, randomUUID());
+      samples.push(`${digits(6)}-${digits(8)}-${digits(8)}`, `${digits(6)}-${digits(8)}-${digits(10)}`);
+    }
+    samples.push('2026-11-28T19:04:29.000Z', '18053110094638800000000000000001');
+    const flagged = samples.filter((s) => findCardNumberLike({ value: s }) !== null);
+    expect(flagged).toEqual([]);
+  });
+});
+
 describe('createEnvelope', () => {
   it('refuses to build an event that violates its contract', () => {
     expect(() => createEnvelope(AuthRequested, { ...authData(), amount: -5 }, { shopId: 'demo-shop' })).toThrow(ContractViolationError);

@@ -78,14 +78,26 @@ function describeErrors(errors: ValidationError[], parent = ''): string {
 }
 
 /**
- * Finds a string field holding a run of 13–19 digits (optionally grouped by spaces or dashes) that passes
- * the Luhn check — a primary account number. Such data must never travel through our events.
+ * How card numbers are written: 13–19 digits in one run, or in the groupings printed on cards (4-4-4-4, 4-4-4-4-3,
+ * 4-6-5, 4-6-4) separated by single spaces or dashes. Other dash-separated digits — order numbers (6-8-8), UUIDs,
+ * dates — are not card numbers and must not be mistaken for one.
+ */
+const PAN_SHAPES = [
+  /(?<!\d)\d{13,19}(?!\d)/g,
+  /(?<![\dA-Za-z-])\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?(?![\dA-Za-z-])/g,
+  /(?<![\dA-Za-z-])\d{4}([ -])\d{6}\1\d{4,5}(?![\dA-Za-z-])/g,
+];
+
+/**
+ * Finds a string field holding something written like a card number (see {@link PAN_SHAPES}) that passes the
+ * Luhn check — a primary account number. Such data must never travel through our events.
  */
 export function findCardNumberLike(value: unknown, path = 'data'): string | null {
   if (typeof value === 'string') {
-    for (const match of value.matchAll(/(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])/g)) {
-      const digits = match[0].replace(/[ -]/g, '');
-      if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return path;
+    for (const shape of PAN_SHAPES) {
+      for (const match of value.matchAll(shape)) {
+        if (luhnValid(match[0].replace(/[ -]/g, ''))) return path;
+      }
     }
     return null;
   }
