@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateApiKey } from '@rcp/auth';
 import {
   createTestDatabase,
-  freePort,
-  repositoryRoot,
   spawnService,
   testRabbitUrl,
   uniqueName,
@@ -44,66 +42,13 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** An API key of the form order-service accepts as bootstrap admin: rcp_<12 url-safe>_<43 url-safe>. */
-export function bootstrapAdminKey(): string {
-  return `rcp_${randomBytes(9).toString('base64url')}_${randomBytes(32).toString('base64url')}`;
-}
 
-/**
- * spawnService, or — when profiling — the same process started with `node --cpu-prof` (not allowed in NODE_OPTIONS),
- * readiness polled the same way. The profile is written when the service exits after SIGTERM.
- */
-async function start(options: SpawnServiceOptions, profDir: string | undefined): Promise<SpawnedService> {
+/** spawnService, with `node --cpu-prof` when profiling (the profile is written when the service exits after SIGTERM). */
+function start(options: SpawnServiceOptions, profDir: string | undefined): Promise<SpawnedService> {
   if (!profDir) return spawnService(options);
   const dir = join(profDir, options.service);
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const entry = join(repositoryRoot(), 'dist', 'services', options.service, 'src', 'main.js');
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, entry], {
-    env: { ...process.env, NODE_ENV: 'test', ...options.env, [options.portEnv]: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const append = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-1_000_000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${options.service} did not become ready on ${url}. Output:\n${output.slice(-5000)}`);
-    }
-    const ok = await fetch(`${url}/health/live`).then(
-      async (r) => (await r.arrayBuffer(), r.ok),
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    name: options.service,
-    port,
-    url,
-    process: child,
-    output: () => output,
-    async stop(timeoutMs = 10_000) {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return spawnService({ ...options, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
 }
 
 /**
@@ -120,7 +65,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     userName: `bench-user-${i + 1}`,
     authKey: randomBytes(12).toString('hex'),
   }));
-  const adminKey = bootstrapAdminKey();
+  const adminKey = generateApiKey().key;
   const [simulatorDb, gatewayDb, ordersDb, baselineDb] = await Promise.all([
     createTestDatabase('bench_sim'),
     createTestDatabase('bench_gw'),

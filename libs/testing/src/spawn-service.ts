@@ -29,6 +29,8 @@ export interface SpawnServiceOptions {
   /** Path polled until it answers 2xx (default `/health/live`). */
   readyPath?: string;
   readyTimeoutMs?: number;
+  /** Extra `node` flags, e.g. `['--cpu-prof', '--cpu-prof-dir=tmp/prof']` (flags NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /** The repository root (where nx.json is), from libs/testing/src or dist/libs/testing/src. */
@@ -63,7 +65,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Spawne
   const entry = join(repositoryRoot(), 'dist', 'services', options.service, 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` before the integration tests`);
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     env: { ...process.env, NODE_ENV: 'test', ...options.env, [options.portEnv]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
