@@ -3,6 +3,7 @@ import * as accessEvents from './events/access-events';
 import * as orderEvents from './events/order-events';
 import * as requests from './events/payment-requests';
 import * as results from './events/payment-results';
+import * as shopEvents from './events/shop-events';
 
 /** Every event contract this system publishes or accepts. The AsyncAPI document is generated from it. */
 export const EVENT_CATALOGUE: readonly EventContract[] = Object.freeze([
@@ -29,6 +30,9 @@ export const EVENT_CATALOGUE: readonly EventContract[] = Object.freeze([
   orderEvents.PaymentStuck,
   accessEvents.ApiKeyIssued,
   accessEvents.ApiKeyRevoked,
+  shopEvents.ShopCredentialsUpdated,
+  shopEvents.ConnectionCheckRequested,
+  shopEvents.ConnectionCheckCompleted,
 ] as EventContract[]);
 
 const byKey = new Map(EVENT_CATALOGUE.map((c) => [`${c.type}@${c.version}`, c]));

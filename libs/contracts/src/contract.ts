@@ -2,7 +2,7 @@
 export type PayloadClass<T extends object = object> = new () => T;
 
 /** Which way an event flows; used to group the AsyncAPI document. */
-export type EventCategory = 'request' | 'result' | 'order' | 'access';
+export type EventCategory = 'request' | 'result' | 'order' | 'access' | 'shop';
 
 /**
  * One event contract: the (type, version) pair, its routing key on the topic exchange and the payload class.

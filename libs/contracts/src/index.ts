@@ -8,4 +8,5 @@ export * from './events/payment-requests';
 export * from './events/payment-results';
 export * from './events/order-events';
 export * from './events/access-events';
+export * from './events/shop-events';
 export * from './asyncapi';
