@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { keyringEnvVar, optionalKeyring } from './env';
 import { isSealed, Keyring, SecretsError, sealedKeyId } from './keyring';
 
 const entry = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
@@ -122,5 +124,25 @@ describe('Keyring', () => {
     const ring = Keyring.parse(`${Keyring.generateEntry('dev-1')},${Keyring.generateEntry('dev-0')}`);
     expect(ring.currentKeyId).toBe('dev-1');
     expect(() => Keyring.generateEntry('a:b')).toThrow(SecretsError);
+  });
+});
+
+describe('keyring env helpers', () => {
+  it('validates <PREFIX>_KEYS at boot and names the problem without the value', () => {
+    const schema = z.object({ X_KEYS: keyringEnvVar('X', 'inline'), X_KEYS_FILE: keyringEnvVar('X', 'file') });
+    expect(schema.safeParse({}).success).toBe(true);
+    const good = entry('k1');
+    expect(schema.safeParse({ X_KEYS: good }).success).toBe(true);
+    const bad = schema.safeParse({ X_KEYS: 'k1:QUJD', X_KEYS_FILE: '/nonexistent/keys' });
+    expect(bad.success).toBe(false);
+    const messages = bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages).toEqual([expect.stringMatching(/^X_KEYS: key "k1": must be exactly 32 bytes/), expect.stringMatching(/^X_KEYS_FILE: cannot read/)]);
+    expect(messages.join()).not.toContain('QUJD');
+  });
+
+  it('optionalKeyring: undefined when unset, a ring when set', () => {
+    expect(optionalKeyring('X', {})).toBeUndefined();
+    expect(optionalKeyring('X', { X_KEYS: ' ' })).toBeUndefined();
+    expect(optionalKeyring('X', { X_KEYS: entry('k9') })?.currentKeyId).toBe('k9');
   });
 });
