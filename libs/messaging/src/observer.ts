@@ -14,6 +14,10 @@ export interface MessagingObserver {
   onParked?(queue: string, code: string): void;
   /** Age (ms) of the oldest unpublished outbox row, reported by the relay after each pass (0 when empty). */
   onOutboxLag?(ageMs: number): void;
+  /** Unpublished outbox rows, reported with {@link onOutboxLag}. */
+  onOutboxPending?(count: number): void;
+  /** Depth of a parking lot `queue` from the consumer's periodic passive `checkQueue` probe. */
+  onParkingLotDepth?(queue: string, depth: number): void;
 }
 
 /** Calls an observer hook, ignoring a missing hook and any error it throws. */

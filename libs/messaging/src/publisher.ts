@@ -8,6 +8,7 @@ import { MessagingLogger, defaultLogger, errorMessage } from './logger';
 import { envelopeHeaders, envelopeProperties } from './message-properties';
 import { MessagingObserver, notify } from './observer';
 import { resolveTopology } from './topology';
+import { traceContextHeaders, withHeadersTraceContext } from './trace-context';
 
 /** Options of {@link EventPublisher}. */
 export interface EventPublisherOptions {
@@ -97,7 +98,11 @@ export class EventPublisher implements OnApplicationShutdown {
    */
   async publish(envelopes: EventEnvelope | readonly EventEnvelope[], opts: PublishOptions = {}): Promise<void> {
     const list = Array.isArray(envelopes) ? envelopes : [envelopes as EventEnvelope];
-    const prepared = list.map(prepareEvent);
+    const trace = traceContextHeaders();
+    const prepared = list.map((e) => {
+      const p = prepareEvent(e);
+      return { ...p, headers: { ...p.headers, ...trace } };
+    });
     const results = await this.publishPrepared(prepared, opts);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -105,7 +110,8 @@ export class EventPublisher implements OnApplicationShutdown {
 
   /**
    * Publishes already validated events (the outbox relay's path) and reports each outcome separately,
-   * in input order. Never throws.
+   * in input order. Never throws. Each message goes out in the trace context stored in its `traceparent`
+   * header (if any), so instrumented publishes continue the trace that wrote the outbox row.
    */
   async publishPrepared(events: readonly PreparedEvent[], opts: PublishOptions = {}): Promise<PromiseSettledResult<void>[]> {
     const timeout = opts.timeoutMs ?? this.confirmTimeoutMs;
@@ -114,11 +120,18 @@ export class EventPublisher implements OnApplicationShutdown {
         if (this.closed) throw new Error('EventPublisher is closed');
         const props = envelopeProperties(envelope, headers);
         const body = Buffer.from(JSON.stringify(envelope));
-        const sent = this.channel.publish(this.exchange, routingKey, body, { ...props, mandatory: opts.mandatory ?? false, timeout });
+        const sent = withHeadersTraceContext(headers, () =>
+          this.channel.publish(this.exchange, routingKey, body, { ...props, mandatory: opts.mandatory ?? false, timeout }),
+        );
         await withTimeout(sent, timeout + 250, `no broker confirm for ${envelope.type} ${envelope.id} within ${timeout} ms`);
         notify(this.options.observer, 'onPublished', envelope.type);
       }),
     );
+  }
+
+  /** True while the broker connection is up (for readiness checks). */
+  isConnected(): boolean {
+    return !this.closed && this.connection.isConnected();
   }
 
   /** Resolves once the channel is connected (useful at startup and in tests). */

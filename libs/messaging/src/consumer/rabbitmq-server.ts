@@ -10,6 +10,7 @@ import { MessagingLogger, defaultLogger, errorMessage } from '../logger';
 import { intHeader, stringHeader } from '../message-properties';
 import { ConsumeOutcome, MessagingObserver, notify } from '../observer';
 import { ResolvedTopology, declareTopology, resolveTopology } from '../topology';
+import { runHandlerSpan } from '../trace-context';
 import { captureOriginalHandlerErrors } from './capture-handler-error';
 import { MessageScope, messageScopeStorage } from './message-context';
 import { RabbitMqContext } from './rabbitmq-context';
@@ -42,6 +43,11 @@ export interface RabbitMqServerOptions {
   closeTimeoutMs?: number;
   /** `connection_name` client property; default `consumer:<queue>`. */
   connectionName?: string;
+  /**
+   * How often the parking-lot depth is probed (passive `checkQueue` of `<queue>.dlq`) and reported to
+   * `observer.onParkingLotDepth` (ms); default 15000; 0 disables. Only runs when the observer has that hook.
+   */
+  parkingLotProbeMs?: number;
   logger?: MessagingLogger;
   observer?: MessagingObserver;
 }
@@ -70,6 +76,7 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pendingListeners: [string, (...args: unknown[]) => void][] = [];
   private closing = false;
+  private probeTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: RabbitMqServerOptions) {
     super();
@@ -129,6 +136,45 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
       },
     });
     this.channelWrapper.on('error', (err: unknown) => this.log.error(`consumer channel error: ${errorMessage(err)}`));
+    this.startParkingLotProbe();
+  }
+
+  /** True while the broker connection is up (for readiness checks). */
+  isConnected(): boolean {
+    return !this.closing && (this.connection?.isConnected() ?? false);
+  }
+
+  /**
+   * Passive depth check of the parking lot (`checkQueue` on a short-lived channel of its own, so a failing check
+   * can never close the consuming channel); undefined when not connected.
+   */
+  async parkingLotDepth(): Promise<number | undefined> {
+    const conn = this.connection?.connection;
+    if (!conn || this.closing) return undefined;
+    const channel = await conn.createChannel();
+    channel.on('error', () => undefined); // a 404 closes this channel only; the rejection below reports it
+    try {
+      const { messageCount } = await withTimeout(channel.checkQueue(this.consumer.dlq), 5000, 'checkQueue timed out');
+      return messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  private startParkingLotProbe(): void {
+    const every = this.options.parkingLotProbeMs ?? 15_000;
+    if (every <= 0 || !this.options.observer?.onParkingLotDepth || this.probeTimer) return;
+    this.probeTimer = setInterval(() => void this.probeParkingLot(), every);
+    this.probeTimer.unref?.();
+  }
+
+  private async probeParkingLot(): Promise<void> {
+    try {
+      const depth = await this.parkingLotDepth();
+      if (depth !== undefined) notify(this.options.observer, 'onParkingLotDepth', this.consumer.dlq, depth);
+    } catch (err) {
+      this.log.warn(`parking-lot depth probe of ${this.consumer.dlq} failed: ${errorMessage(err)}`);
+    }
   }
 
   private async setupChannel(channel: ConfirmChannel): Promise<void> {
@@ -146,6 +192,7 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
     await channel.prefetch(this.options.prefetch ?? DEFAULT_PREFETCH);
     const { consumerTag } = await channel.consume(this.consumer.queue, (msg) => this.onDelivery(channel, msg), { noAck: false });
     this.consumerTags.set(channel, consumerTag);
+    if (this.options.observer?.onParkingLotDepth) void this.probeParkingLot();
     this.log.log(`consuming ${this.consumer.queue} (bindings: ${this.consumer.bindings.join(', ') || 'none'})`);
   }
 
@@ -190,14 +237,19 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
       },
     };
     try {
-      await messageScopeStorage.run(scope, async () => {
-        const run = (async () => {
-          const out: unknown = await handler(envelope, ctx);
-          if (isObservable(out)) await lastValueFrom(out, { defaultValue: undefined });
-        })();
-        const limit = this.options.handlerTimeoutMs;
-        await (limit ? withTimeout(run, limit, '').catch((err: unknown) => Promise.reject(isTimeout(err) ? new HandlerTimeoutError(limit) : err)) : run);
-      });
+      // The handler runs in the producer's trace (context from the `traceparent` header, or the instrumented
+      // consume span) inside a `handle <type>` span; no-op when tracing is off.
+      const spanAttributes = { 'messaging.message.id': envelope.id, 'messaging.destination.name': this.consumer.queue, 'rcp.attempt': attempt };
+      await runHandlerSpan(msg.properties.headers, `handle ${envelope.type}`, spanAttributes, () =>
+        messageScopeStorage.run(scope, async () => {
+          const run = (async () => {
+            const out: unknown = await handler(envelope, ctx);
+            if (isObservable(out)) await lastValueFrom(out, { defaultValue: undefined });
+          })();
+          const limit = this.options.handlerTimeoutMs;
+          await (limit ? withTimeout(run, limit, '').catch((err: unknown) => Promise.reject(isTimeout(err) ? new HandlerTimeoutError(limit) : err)) : run);
+        }),
+      );
     } catch (thrown) {
       const error = scope.handlerError?.error ?? thrown;
       await this.onHandlerError(channel, msg, envelope, attempt, error, started);
@@ -329,6 +381,8 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
    */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
     for (const [channel, tag] of this.consumerTags) {
       await withTimeout(channel.cancel(tag), 2000, 'cancel timed out').catch(() => undefined);
     }

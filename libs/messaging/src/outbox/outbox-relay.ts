@@ -142,6 +142,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return rows.length ? Math.max(0, Number(rows[0].age ?? 0)) : 0;
   }
 
+  /** Unpublished rows and the age (ms) of the oldest one (0 when none), in one query. */
+  async pendingStats(): Promise<{ pending: number; oldestAgeMs: number }> {
+    const rows: { pending: string | number; age: string | null }[] = await this.db.query(
+      `SELECT count(*) AS pending, (extract(epoch FROM now() - min(created_at)) * 1000)::bigint AS age FROM outbox_message WHERE published_at IS NULL`,
+    );
+    return { pending: Number(rows[0]?.pending ?? 0), oldestAgeMs: Math.max(0, Number(rows[0]?.age ?? 0)) };
+  }
+
   /**
    * One relay transaction: claim up to `batchSize` pending rows, publish, mark the confirmed ones, commit.
    * @returns rows published
@@ -217,9 +225,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.lastPrune = now;
       await this.prunePublished();
     }
-    if (this.options.observer?.onOutboxLag && now - this.lastLagReport >= 1000) {
+    const observer = this.options.observer;
+    if ((observer?.onOutboxLag || observer?.onOutboxPending) && now - this.lastLagReport >= 1000) {
       this.lastLagReport = now;
-      notify(this.options.observer, 'onOutboxLag', await this.oldestUnpublishedAgeMs());
+      const stats = await this.pendingStats();
+      notify(observer, 'onOutboxLag', stats.oldestAgeMs);
+      notify(observer, 'onOutboxPending', stats.pending);
     }
   }
 

@@ -13,7 +13,8 @@ export interface MessagingObserverOptions {
  * - `onConsumed(type, outcome)` → `rcp_messages_consumed_total` (and `rcp_retries_total` for `retry`)
  * - `onPublished(type)` → `rcp_messages_published_total`
  * - `onParked(dlq)` → `rcp_parking_lot_depth{queue=dlq}` + 1
- * - `onOutboxLag(ms)` → `rcp_outbox_lag_seconds`
+ * - `onParkingLotDepth(dlq, n)` → `rcp_parking_lot_depth{queue=dlq}` = n (the consumer's periodic passive probe)
+ * - `onOutboxLag(ms)` → `rcp_outbox_lag_seconds`, `onOutboxPending(n)` → `rcp_outbox_pending`
  */
 export function messagingObserver(metrics: Metrics, options: MessagingObserverOptions = {}): MessagingObserver {
   const queue = options.queue ?? metrics.service;
@@ -21,6 +22,8 @@ export function messagingObserver(metrics: Metrics, options: MessagingObserverOp
     onConsumed: (type, outcome) => metrics.messageConsumed(queue, type, outcome),
     onPublished: (type) => metrics.messagePublished(type),
     onParked: (parkingLot) => metrics.messageParked(parkingLot),
+    onParkingLotDepth: (parkingLot, depth) => metrics.setParkingLotDepth(parkingLot, depth),
     onOutboxLag: (ageMs) => metrics.setOutboxLag(ageMs / 1000),
+    onOutboxPending: (count) => metrics.setOutboxPending(count),
   };
 }
