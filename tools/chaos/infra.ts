@@ -60,7 +60,7 @@ export async function listConnections(): Promise<ConnectionInfo[]> {
 export async function closeConnectionsByPeerPort(peerPorts: number[], reason: string): Promise<number> {
   const wanted = new Set(peerPorts);
   const conns = (await listConnections()).filter((c) => wanted.has(c.peerPort));
-  for (const c of conns) await rabbitmqctl(['close_connection', c.pid, reason]).catch(() => undefined);
+  await Promise.all(conns.map((c) => rabbitmqctl(['close_connection', c.pid, reason]).catch(() => undefined)));
   return conns.length;
 }
 

@@ -61,7 +61,7 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
     faultCleared: () => (faultClearedAt ??= Date.now()),
     onCleanup: (fn) => cleanups.push(fn),
   };
-  const loadMs = (scenario.loadSeconds ?? (options.quick ? 5 : 6)) * 1000;
+  const loadMs = (scenario.loadSeconds ?? (options.quick ? 4 : 6)) * 1000;
   const settleMs = scenario.settleMs ?? 45_000;
   load.start();
   try {
@@ -74,17 +74,18 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
     // --- settle: every order terminal, every failure notified, queues drained --------------------------------------
     const settleEnd = Math.min(faultClearedAt + settleMs, options.deadline);
     let settled = false;
+    const queueNames = (await listQueues(sys.namePrefix).catch(() => [])).map((q) => q.name).filter((n) => !n.endsWith('.dlq'));
     while (Date.now() < settleEnd) {
       await load.refreshTags().catch(() => undefined);
-      if (load.isSettled() && notificationsDone(sys, eventsStart, load) && (await drained(sys))) {
+      if (load.isSettled() && notificationsDone(sys, eventsStart, load) && (await sys.bus.readyCounts(queueNames).catch(() => 1)) === 0) {
         settled = true;
         break;
       }
-      await sleep(500);
+      await sleep(250);
     }
     result.recoveryMs = Date.now() - faultClearedAt;
     if (!settled) result.notes.push(`did not settle within ${((settleEnd - faultClearedAt) / 1000).toFixed(0)} s of the fault clearing`);
-    await sleep(1500); // late duplicates
+    await sleep(1000); // late duplicates
     await load.refreshTags().catch(() => undefined);
 
     // --- observe -------------------------------------------------------------------------------------------------------
@@ -97,7 +98,14 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
       for (const r of events) if (r.type.endsWith('Requested') && ops.has(String(r.data.operationId))) expectedParked.push({ queue: sys.queues['payment-gateway'], messageId: r.id });
     }
     const parked = await readParked(sys);
-    const queues = (await listQueues(sys.namePrefix)).map((q) => ({ queue: q.name, ready: q.ready, unacked: q.unacked }));
+    const depths = async () => (await listQueues(sys.namePrefix)).map((q) => ({ queue: q.name, ready: q.ready, unacked: q.unacked }));
+    const busy = (qs: { queue: string; ready: number; unacked: number }[]) => qs.some((q) => !q.queue.endsWith('.dlq') && q.ready + q.unacked > 0);
+    let queues = await depths();
+    for (let i = 0; i < 3 && busy(queues); i++) {
+      // in-flight acks: look again before calling anything stranded
+      await sleep(1000);
+      queues = await depths();
+    }
     const observation: Observation = {
       orders: load.tracked(),
       ledger,
@@ -111,6 +119,13 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
       secrets,
       httpFindings: ctx.httpFindings,
     };
+    if (process.env.CHAOS_DUMP_DIR) {
+      const { writeFileSync, mkdirSync } = await import('node:fs');
+      mkdirSync(process.env.CHAOS_DUMP_DIR, { recursive: true });
+      const { logs: _logs, ...rest } = observation;
+      void _logs;
+      writeFileSync(`${process.env.CHAOS_DUMP_DIR}/${scenario.id}.json`, JSON.stringify({ ...rest, events: events.map((e) => ({ id: e.id, type: e.type, data: e.data, injected: e.injected })) }, null, 1));
+    }
     const checked = checkInvariants(observation);
     result.stats = checked.stats;
     result.violations = checked.violations;
@@ -142,11 +157,6 @@ function notificationsDone(sys: ChaosSystem, eventsStart: number, load: Load): b
     if (e.type !== 'PaymentRequestDeadLettered' && !load.orders.has(String(e.data.orderNumber))) return true;
     return notified.has(e.id);
   });
-}
-
-async function drained(sys: ChaosSystem): Promise<boolean> {
-  const queues = await listQueues(sys.namePrefix).catch(() => undefined);
-  return Boolean(queues?.every((q) => q.name.endsWith('.dlq') || (q.ready === 0 && q.unacked === 0)));
 }
 
 async function readLedger(sys: ChaosSystem, since: string): Promise<LedgerEntry[]> {

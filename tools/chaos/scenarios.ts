@@ -37,6 +37,8 @@ export interface Scenario {
   title: string;
   /** part of the quick CI subset (targeted faults only) */
   quick: boolean;
+  /** only in the quick subset (the full suite runs its parts separately) */
+  quickOnly?: boolean;
   /** disrupts the WHOLE shared broker or database server: full suite only, at a quiet moment */
   shared?: boolean;
   /** seconds of steady load (full / quick) */
@@ -113,7 +115,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: '3a-order-service-kill',
     title: 'SIGKILL order-service while it applies results (twice); restart',
-    quick: true,
+    quick: false,
     async run(c) {
       for (let i = 0; i < 2; i++) {
         await sleep(2000);
@@ -126,13 +128,13 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     id: '3b-notification-down',
-    title: 'SIGKILL notification-service for 20 s (quick: 8 s)',
-    quick: true,
+    title: 'SIGKILL notification-service for 20 s',
+    quick: false,
     loadSeconds: 8,
     async run(c) {
       await sleep(1000);
       await notify(c).kill();
-      await sleep(c.quick ? 8000 : 20_000);
+      await sleep(20_000);
       await notify(c).start();
       c.faultCleared();
     },
@@ -160,8 +162,8 @@ export const SCENARIOS: Scenario[] = [
     quick: true,
     async run(c) {
       let closed = 0;
-      for (let i = 0; i < 4; i++) {
-        await sleep(1500);
+      for (let i = 0; i < 3; i++) {
+        await sleep(1000);
         closed += await closeConnectionsByPeerPort(c.sys.ourBrokerPeerPorts(), 'chaos: targeted close');
       }
       c.note(`${closed} connections closed by rabbitmqctl`);
@@ -276,7 +278,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: '7a-card-api-30pct-500',
     title: 'Card API: 30 % HTTP 500 for 6 s',
-    quick: true,
+    quick: false,
     async run(c) {
       await sleep(1000);
       const id = await addFault(c, { type: 'http500', rate: 0.3 });
@@ -289,12 +291,29 @@ export const SCENARIOS: Scenario[] = [
   {
     id: '7b-card-api-permanent-500',
     title: 'Card API: permanent HTTP 500 for 3 orders (dead-lettered, notified)',
-    quick: true,
+    quick: false,
     async run(c) {
       const poisoned = [c.load.addOrder('dead-lettered'), c.load.addOrder('dead-lettered'), c.load.addOrder('dead-lettered')];
       await addFault(c, { type: 'http500', orderNumbers: poisoned.map((o) => o.orderNumber) });
       c.note(`orders ${poisoned.map((o) => o.orderNumber).join(', ')} always get HTTP 500`);
       await sleep(4000);
+      c.faultCleared();
+    },
+  },
+  {
+    id: '7q-card-api-mixed',
+    title: 'Card API (quick subset): 30 % HTTP 500 and 20 % dropped after registration for 4 s, permanent 500 for 2 orders',
+    quick: true,
+    quickOnly: true,
+    async run(c) {
+      const poisoned = [c.load.addOrder('dead-lettered'), c.load.addOrder('dead-lettered')];
+      await addFault(c, { type: 'http500', orderNumbers: poisoned.map((o) => o.orderNumber) });
+      const a = await addFault(c, { type: 'http500', rate: 0.3 });
+      const b = await addFault(c, { type: 'drop', rate: 0.2, operations: ['authori', 'sales'] });
+      await sleep(4000);
+      await c.sys.simAdmin('DELETE', `/faults/${a}`);
+      await c.sys.simAdmin('DELETE', `/faults/${b}`);
+      c.note(`${await faultsFired(c).catch(() => 0)} faults fired; orders ${poisoned.map((o) => o.orderNumber).join(', ')} always get HTTP 500`);
       c.faultCleared();
     },
   },
@@ -325,7 +344,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: '7e-card-api-drop-after-registration',
     title: 'Card API: 30 % of authori/sales applied, then the connection dropped, for 6 s',
-    quick: true,
+    quick: false,
     async run(c) {
       await sleep(1000);
       const id = await addFault(c, { type: 'drop', rate: 0.3, operations: ['authori', 'sales'] });
