@@ -16,3 +16,4 @@ export * from './outbox/outbox.service';
 export * from './outbox/outbox-relay';
 export * from './inbox/inbox.service';
 export * from './messaging.module';
+export * from './trace-context';

@@ -42,6 +42,32 @@ describe('tracing', () => {
     expect(server.parentSpanId).toBe(client.spanId);
   }, 20_000);
 
+  it('exporter file appends finished spans as JSON lines to OTEL_TRACES_FILE (real node process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rcp-trace-file-'));
+    try {
+      const file = join(dir, 'nested', 'spans.jsonl');
+      const lines = await runChildJson<string>(
+        `const { startTracing } = require('./tracing.js');
+        const { trace } = require('@opentelemetry/api');
+        const fs = require('node:fs');
+        const handle = startTracing({ service: 'file-child', env: { OTEL_TRACES_EXPORTER: 'file', OTEL_TRACES_FILE: ${JSON.stringify(file)} } });
+        trace.getTracer('t').startActiveSpan('outer', (outer) => {
+          trace.getTracer('t').startSpan('inner').end();
+          outer.end();
+        });
+        handle.shutdown().then(() => process.stdout.write(JSON.stringify(fs.readFileSync(${JSON.stringify(file)}, 'utf8'))));`,
+        false,
+      );
+      const spans = lines.trim().split('\n').map((l) => JSON.parse(l));
+      expect(spans.map((s) => s.name)).toEqual(['inner', 'outer']);
+      expect(spans[0]).toMatchObject({ service: 'file-child', traceId: spans[1].traceId, parentSpanId: spans[1].spanId, kind: 0 });
+      expect(typeof spans[1].startMs).toBe('number');
+      expect(() => parseTracesExporter('file')).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+
   it('loading the package index does not load amqplib, pg, undici, express or typeorm (so tracing can patch them)', async () => {
     const loaded = await runChildJson<string[]>(
       `require('./index.js');

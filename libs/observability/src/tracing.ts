@@ -1,4 +1,6 @@
 import { context, propagation, trace, type Context } from '@opentelemetry/api';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -11,14 +13,19 @@ import {
   InMemorySpanExporter,
   NodeTracerProvider,
   SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 
-/** Where finished spans go. `none` = tracing off (only the no-op OpenTelemetry API runs). */
-export type TracesExporter = 'none' | 'otlp' | 'console' | 'memory';
+/**
+ * Where finished spans go. `none` = tracing off (only the no-op OpenTelemetry API runs); `file` = JSON lines
+ * appended to `OTEL_TRACES_FILE` (tests that spawn services, local debugging).
+ */
+export type TracesExporter = 'none' | 'otlp' | 'console' | 'memory' | 'file';
 
 /** The exporters {@link startTracing} understands (also the valid values of `OTEL_TRACES_EXPORTER`). */
-export const TRACES_EXPORTERS: readonly TracesExporter[] = Object.freeze(['none', 'otlp', 'console', 'memory']);
+export const TRACES_EXPORTERS: readonly TracesExporter[] = Object.freeze(['none', 'otlp', 'console', 'memory', 'file']);
 
 /** Options of {@link startTracing}. */
 export interface TracingOptions {
@@ -31,6 +38,8 @@ export interface TracingOptions {
    * else the exporter's own default (`http://localhost:4318`). `/v1/traces` is appended.
    */
   otlpEndpoint?: string;
+  /** File of exporter `file`; defaults to env `OTEL_TRACES_FILE` (required for that exporter). */
+  file?: string;
   /** Incoming HTTP paths that never create spans (exact match, query ignored). Default: `/metrics`, `/health/live`, `/health/ready`. */
   ignoreIncomingPaths?: readonly string[];
   /** Environment to read defaults from (tests). Default `process.env`. */
@@ -82,7 +91,7 @@ export function startTracing(options: TracingOptions): TracingHandle {
     return { enabled: false, exporter, shutdown: async () => undefined };
   }
 
-  const processor = spanProcessor(exporter, options.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const processor = spanProcessor(exporter, options.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT, options.file ?? env.OTEL_TRACES_FILE);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.service }),
     spanProcessors: [processor],
@@ -125,8 +134,11 @@ export function startTracing(options: TracingOptions): TracingHandle {
   return handle;
 }
 
-function spanProcessor(exporter: Exclude<TracesExporter, 'none'>, otlpEndpoint: string | undefined): SpanProcessor {
+function spanProcessor(exporter: Exclude<TracesExporter, 'none'>, otlpEndpoint: string | undefined, file: string | undefined): SpanProcessor {
   switch (exporter) {
+    case 'file':
+      if (!file) throw new Error('OTEL_TRACES_EXPORTER=file needs OTEL_TRACES_FILE (path of the JSON-lines file)');
+      return new SimpleSpanProcessor(new FileSpanExporter(file));
     case 'memory':
       memoryExporter = new InMemorySpanExporter();
       return new SimpleSpanProcessor(memoryExporter);
@@ -137,6 +149,60 @@ function spanProcessor(exporter: Exclude<TracesExporter, 'none'>, otlpEndpoint: 
       return new BatchSpanProcessor(new OTLPTraceExporter(base ? { url: `${base}/v1/traces` } : {}));
     }
   }
+}
+
+/** One line of the `file` exporter: a finished span. Times in epoch milliseconds. */
+export interface FileSpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  /** `SpanKind`: 0 internal, 1 server, 2 client, 3 producer, 4 consumer. */
+  kind: number;
+  service: string;
+  startMs: number;
+  durationMs: number;
+  status: number;
+  attributes: Record<string, unknown>;
+}
+
+/** Converts a finished span to a {@link FileSpanRecord}. */
+export function spanRecord(span: ReadableSpan): FileSpanRecord {
+  const ms = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6;
+  return {
+    traceId: span.spanContext().traceId,
+    spanId: span.spanContext().spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    name: span.name,
+    kind: span.kind,
+    service: String(span.resource.attributes['service.name'] ?? ''),
+    startMs: Math.round(ms(span.startTime)),
+    durationMs: Math.round(ms(span.duration) * 1000) / 1000,
+    status: span.status.code,
+    attributes: { ...span.attributes },
+  };
+}
+
+/**
+ * Appends every finished span as one JSON line ({@link FileSpanRecord}) to a file, synchronously (so a reader
+ * sees a span as soon as it ended). Meant for tests and local debugging, not for production volumes.
+ */
+export class FileSpanExporter implements SpanExporter {
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+
+  export(spans: ReadableSpan[], resultCallback: Parameters<SpanExporter['export']>[1]): void {
+    // ExportResultCode (from @opentelemetry/core, not a direct dependency): 0 SUCCESS, 1 FAILED
+    try {
+      if (spans.length) appendFileSync(this.file, spans.map((s) => JSON.stringify(spanRecord(s)) + '\n').join(''));
+      resultCallback({ code: 0 });
+    } catch (err) {
+      resultCallback({ code: 1, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  }
+
+  async shutdown(): Promise<void> {}
 }
 
 /**
