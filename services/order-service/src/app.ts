@@ -14,6 +14,7 @@ import { createValidationPipe, ErrorFilter } from './common/errors';
 import { ORDER_MIGRATION_LOCK_KEY, orderDataSourceOptions } from './database/data-source';
 import { OrderServiceModule } from './app.module';
 import { ORDER_SERVICE_BINDINGS } from './events/order-events.controller';
+import { SHOP_EVENT_BINDINGS } from './shops/shop-events.controller';
 import { ApiKeysService } from './access/api-keys.service';
 
 export interface OrderServiceOptions {
@@ -74,7 +75,7 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
         exchange: env.EXCHANGE,
         namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
         queue: env.ORDER_QUEUE,
-        bindings: ORDER_SERVICE_BINDINGS,
+        bindings: [...ORDER_SERVICE_BINDINGS, ...SHOP_EVENT_BINDINGS],
         prefetch: env.ORDER_PREFETCH,
       }),
     },

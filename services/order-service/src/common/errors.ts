@@ -23,6 +23,8 @@ export interface ErrorBody {
   error: string;
   message: string;
   errors: FieldError[];
+  /** Extra machine-readable facts of the error (e.g. the orders blocking a cutover). */
+  details?: Record<string, unknown>;
 }
 
 /** A 400 carrying field errors in the service's error format. */
@@ -90,6 +92,10 @@ export class ErrorFilter implements ExceptionFilter {
           message = r.message;
         }
         if (Array.isArray(r.errors)) errors = r.errors;
+        const details = (response as { details?: unknown }).details;
+        if (details && typeof details === 'object') {
+          return { statusCode: status, error: REASONS[status] ?? HttpStatus[status] ?? 'Error', message, errors, details: details as Record<string, unknown> };
+        }
       }
       // Nest turns body-parser's SyntaxError into a bare BadRequestException: name the body.
       if (status === 400 && errors.length === 0) {

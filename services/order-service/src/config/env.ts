@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseCsvMapping } from '../import/csv-orders';
 import { envBoolean, envInt, envUrl, parseEnv } from '@rcp/config';
 import { authEnvShape } from '@rcp/auth';
+import { keyringEnvVar } from '@rcp/secrets';
 
 const leadDays = z
   .string()
@@ -46,6 +47,14 @@ export const orderEnvSchema = z.object({
   DEFAULT_AUTH_VALIDITY_DAYS: envInt(60, 1, 365),
   DEFAULT_EXPIRY_WARNING_LEAD_DAYS: leadDays,
   DEFAULT_STUCK_AFTER_MINUTES: envInt(60, 1, 7 * 24 * 60),
+  /** At-rest keyring of shop credentials: "<keyId>:<base64 32 bytes>[,<old keyId>:<...>]" (first = current), or a file. */
+  CREDENTIALS_ENCRYPTION_KEYS: keyringEnvVar('CREDENTIALS_ENCRYPTION', 'inline'),
+  CREDENTIALS_ENCRYPTION_KEYS_FILE: keyringEnvVar('CREDENTIALS_ENCRYPTION', 'file'),
+  /** Transport keyring shared only with payment-gateway (ShopCredentialsUpdated payloads). */
+  CREDENTIALS_TRANSPORT_KEYS: keyringEnvVar('CREDENTIALS_TRANSPORT', 'inline'),
+  CREDENTIALS_TRANSPORT_KEYS_FILE: keyringEnvVar('CREDENTIALS_TRANSPORT', 'file'),
+  /** How long POST /shops/:shopId/connection-check waits for the gateway's answer before 202. */
+  CONNECTION_CHECK_WAIT_MS: envInt(10_000, 0, 60_000),
   /** RCP_BOOTSTRAP_ADMIN_KEY, CORS_ORIGINS, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS, API_KEY_CACHE_TTL_MS (libs/auth). */
   ...authEnvShape,
 });

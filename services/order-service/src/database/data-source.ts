@@ -4,6 +4,7 @@ import { OrderEntity } from './entities/order.entity';
 import { ApiLogEntity, AuthExpiryWarningEntity, OrderStatusHistoryEntity, PaymentTagHistoryEntity } from './entities/history.entities';
 import { ShopSettingsEntity } from './entities/shop-settings.entity';
 import { OrderServiceInit1767200000000 } from './migrations/1767200000000-order-service-init';
+import { ShopSecurity1767400000000 } from './migrations/1767400000000-shop-security';
 import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '../events/messaging-adapter';
 
 /** Advisory-lock key serialising order-service migrations across replicas. */
@@ -16,7 +17,7 @@ export function orderDataSourceOptions(url: string): DataSourceOptions {
     type: 'postgres',
     url,
     entities: [...ORDER_ENTITIES, ...MESSAGING_ENTITIES, ...AUTH_ENTITIES],
-    migrations: [...MESSAGING_MIGRATIONS, OrderServiceInit1767200000000, ...AUTH_MIGRATIONS],
+    migrations: [...MESSAGING_MIGRATIONS, OrderServiceInit1767200000000, ...AUTH_MIGRATIONS, ShopSecurity1767400000000],
     migrationsTableName: 'order_service_migrations',
     synchronize: false,
     migrationsRun: false,

@@ -1,17 +1,38 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { ConflictException, Inject, Injectable } from '@nestjs/common';
+import { AuditWriter, currentAuditDraft } from '@rcp/auth';
+import { FieldValidationException } from '../common/errors';
+import { CutoverCheckService } from './cutover';
+import { ShopHistory } from './shop-history';
 import { DataSource, EntityManager } from 'typeorm';
 import { ShopSettingsEntity } from '../database/entities/shop-settings.entity';
 import { PaymentSettings } from '../domain/types';
 import { ORDER_ENV, OrderEnv } from '../config/env';
 import { CLOCK, Clock } from '../common/clock';
 
-/** Per-shop settings with defaults from the environment. Credentials will join this module later. */
+/** Settings plus the shop's notification contacts (not needed by the payment rules). */
+export interface ShopSettingsView extends PaymentSettings {
+  notificationEmails: string[];
+  notificationWebhookUrls: string[];
+}
+
+export type ShopSettingsPatch = Partial<ShopSettingsView>;
+
+/** Explicit admin override of the cutover check (R-Card Plus → card API) with its reason. */
+export interface CutoverOverride {
+  overrideCutover?: boolean;
+  overrideReason?: string;
+}
+
+/** Per-shop settings with defaults from the environment (credentials: ShopCredentialsService). */
 @Injectable()
 export class ShopSettingsService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(ORDER_ENV) private readonly env: OrderEnv,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly cutover: CutoverCheckService,
+    private readonly history: ShopHistory,
+    private readonly audit: AuditWriter,
   ) {}
 
   defaults(): PaymentSettings {
@@ -40,12 +61,65 @@ export class ShopSettingsService {
     return { defaults: this.defaults(), byShop: new Map(rows.map((r) => [r.shopId, toSettings(r)])) };
   }
 
-  async update(shopId: string, patch: Partial<PaymentSettings>): Promise<PaymentSettings> {
+  /** Settings and notification contacts of a shop (defaults when it has no row). */
+  async view(shopId: string, manager: EntityManager = this.dataSource.manager): Promise<ShopSettingsView> {
+    const row = await manager.findOneBy(ShopSettingsEntity, { shopId });
+    return row
+      ? { ...toSettings(row), notificationEmails: row.notificationEmails ?? [], notificationWebhookUrls: row.notificationWebhookUrls ?? [] }
+      : { ...this.defaults(), notificationEmails: [], notificationWebhookUrls: [] };
+  }
+
+  /**
+   * Applies a partial update. Turning `useCardApi` on while the cutover check lists orders → 409 with the list,
+   * unless an explicit override with a reason is given (recorded in the shop history and the audit log).
+   */
+  async update(shopId: string, patch: ShopSettingsPatch, options: CutoverOverride & { actor?: string } = {}): Promise<ShopSettingsView> {
+    if (options.overrideCutover && !options.overrideReason?.trim()) {
+      throw new FieldValidationException([{ field: 'overrideReason', message: 'overrideReason is required with overrideCutover' }]);
+    }
+    if (options.overrideCutover && patch.useCardApi !== true) {
+      throw new FieldValidationException([{ field: 'overrideCutover', message: 'overrideCutover only applies together with useCardApi: true' }]);
+    }
+    const actor = options.actor ?? null;
     return this.dataSource.transaction(async (manager) => {
-      const current = await this.get(shopId, manager);
-      const next: PaymentSettings = { ...current, ...definedOnly(patch) };
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`shop-settings:${shopId}`]);
+      const current = await this.view(shopId, manager);
+      const next: ShopSettingsView = { ...current, ...definedOnly(patch) };
       next.expiryWarningLeadDays = [...new Set(next.expiryWarningLeadDays)].sort((a, b) => b - a);
-      await manager.upsert(ShopSettingsEntity, { shopId, ...next, updatedAt: this.clock.now() }, ['shopId']);
+      next.notificationEmails = [...new Set(next.notificationEmails)];
+      next.notificationWebhookUrls = [...new Set(next.notificationWebhookUrls)];
+      const now = this.clock.now();
+      if (next.useCardApi && !current.useCardApi) {
+        const check = await this.cutover.check(shopId, manager);
+        if (!check.ok && !options.overrideCutover) {
+          throw new ConflictException({
+            message: `the card API cannot be enabled: ${check.total} card order(s) are neither 未オーソリ nor 売上請求済 (R-Card Plus work in progress cannot be carried over); resolve them or override explicitly`,
+            errors: [{ field: 'useCardApi', message: `${check.total} blocking order(s)` }],
+            details: { cutover: check },
+          });
+        }
+        if (!check.ok) {
+          const detail = { reason: options.overrideReason!.trim(), total: check.total, blocking: check.blocking.slice(0, 200) };
+          await this.history.record(manager, shopId, now, 'cutover.override', actor, detail);
+          const draft = currentAuditDraft();
+          await this.audit.write(manager, {
+            ...(draft?.base ?? { actor: null }),
+            action: 'cutover.override',
+            shopId,
+            target: `${check.total} blocking order(s)`,
+            outcome: 'accepted',
+            reason: options.overrideReason!.trim(),
+            request: { total: check.total, orderNumbers: check.blocking.slice(0, 50).map((b) => b.orderNumber) },
+          });
+        }
+      }
+      await manager.upsert(ShopSettingsEntity, { shopId, ...next, updatedAt: now }, ['shopId']);
+      const changes = Object.fromEntries(
+        (Object.keys(next) as (keyof ShopSettingsView)[])
+          .filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]))
+          .map((k) => [k, { from: current[k], to: next[k] }]),
+      );
+      await this.history.record(manager, shopId, now, 'settings.update', actor, { changes, ...(options.overrideCutover ? { overrideCutover: true } : {}) });
       return next;
     });
   }

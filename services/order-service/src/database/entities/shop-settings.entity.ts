@@ -12,5 +12,7 @@ export class ShopSettingsEntity {
   @Column({ name: 'auth_validity_days', type: 'integer' }) authValidityDays: number;
   @Column({ name: 'expiry_warning_lead_days', type: 'jsonb' }) expiryWarningLeadDays: number[];
   @Column({ name: 'stuck_after_minutes', type: 'integer' }) stuckAfterMinutes: number;
+  @Column({ name: 'notification_emails', type: 'jsonb', default: () => "'[]'" }) notificationEmails: string[];
+  @Column({ name: 'notification_webhook_urls', type: 'jsonb', default: () => "'[]'" }) notificationWebhookUrls: string[];
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
