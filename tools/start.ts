@@ -40,11 +40,57 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-interface ServiceSpec {
+export interface ServiceSpec {
   name: string;
   port: number;
+  /** The variable that carries the port (tests start the service on another one). */
+  portEnv: string;
   env: Record<string, string>;
   urls: string[];
+}
+
+/** The four services as `npm start` runs them (exported so a test can boot each with exactly this environment). */
+export function devServiceSpecs(mailPort: number): ServiceSpec[] {
+  return [
+    {
+      name: 'rccs-simulator',
+      port: 3003,
+      portEnv: 'SIM_PORT',
+      // The simulator knows shops by shopUrl only (its schema refuses unknown keys such as shopId).
+      env: {
+        SIM_PORT: '3003',
+        SIMULATOR_DATABASE_URL: databaseUrl('rcp_simulator'),
+        SIM_SHOPS: JSON.stringify([{ shopUrl: DEV_SHOP.shopUrl, userName: DEV_SHOP.userName, authKey: DEV_SHOP.authKey }]),
+      },
+      urls: ['SOAP   http://127.0.0.1:3003/rccsapi-services/RCCSApiService  (WSDL: ?wsdl)', 'admin  http://127.0.0.1:3003/admin'],
+    },
+    {
+      name: 'payment-gateway',
+      port: 3001,
+      portEnv: 'GATEWAY_PORT',
+      env: {
+        GATEWAY_PORT: '3001',
+        GATEWAY_DATABASE_URL: databaseUrl('rcp_gateway'),
+        RCCS_ENDPOINT: 'http://127.0.0.1:3003/rccsapi-services/RCCSApiService',
+        GATEWAY_SHOPS: JSON.stringify([DEV_SHOP]),
+      },
+      urls: ['health http://127.0.0.1:3001/health/ready', 'ledger http://127.0.0.1:3001/admin/requests'],
+    },
+    {
+      name: 'order-service',
+      port: 3000,
+      portEnv: 'ORDER_PORT',
+      env: { ORDER_PORT: '3000', ORDER_DATABASE_URL: databaseUrl('rcp_orders') },
+      urls: ['API    http://127.0.0.1:3000  (OpenAPI: http://127.0.0.1:3000/docs)'],
+    },
+    {
+      name: 'notification-service',
+      port: 3002,
+      portEnv: 'NOTIFY_PORT',
+      env: { NOTIFY_PORT: '3002', NOTIFY_DATABASE_URL: databaseUrl('rcp_notifications'), SMTP_URL: `smtp://127.0.0.1:${mailPort}` },
+      urls: ['API    http://127.0.0.1:3002'],
+    },
+  ];
 }
 
 function reachable(urlText: string, defaultPort: number): Promise<boolean> {
@@ -103,37 +149,7 @@ async function main(): Promise<void> {
   const mail = await startDevMailSink(Number(process.env.DEV_SMTP_PORT ?? 2525), join(root, 'tmp', 'mail'));
   const admin = devAdminKey(root);
   const common = { RABBITMQ_URL, NODE_ENV: process.env.NODE_ENV ?? 'development', RCP_BOOTSTRAP_ADMIN_KEY: admin.key };
-  const services: ServiceSpec[] = [
-    {
-      name: 'rccs-simulator',
-      port: 3003,
-      env: { SIM_PORT: '3003', SIMULATOR_DATABASE_URL: databaseUrl('rcp_simulator'), SIM_SHOPS: JSON.stringify([DEV_SHOP]) },
-      urls: ['SOAP   http://127.0.0.1:3003/rccsapi-services/RCCSApiService  (WSDL: ?wsdl)', 'admin  http://127.0.0.1:3003/admin'],
-    },
-    {
-      name: 'payment-gateway',
-      port: 3001,
-      env: {
-        GATEWAY_PORT: '3001',
-        GATEWAY_DATABASE_URL: databaseUrl('rcp_gateway'),
-        RCCS_ENDPOINT: 'http://127.0.0.1:3003/rccsapi-services/RCCSApiService',
-        GATEWAY_SHOPS: JSON.stringify([DEV_SHOP]),
-      },
-      urls: ['health http://127.0.0.1:3001/health/ready', 'ledger http://127.0.0.1:3001/admin/requests'],
-    },
-    {
-      name: 'order-service',
-      port: 3000,
-      env: { ORDER_PORT: '3000', ORDER_DATABASE_URL: databaseUrl('rcp_orders') },
-      urls: ['API    http://127.0.0.1:3000  (OpenAPI: http://127.0.0.1:3000/docs)'],
-    },
-    {
-      name: 'notification-service',
-      port: 3002,
-      env: { NOTIFY_PORT: '3002', NOTIFY_DATABASE_URL: databaseUrl('rcp_notifications'), SMTP_URL: `smtp://127.0.0.1:${mail.port}` },
-      urls: ['API    http://127.0.0.1:3002'],
-    },
-  ];
+  const services = devServiceSpecs(mail.port);
 
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -189,4 +205,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main();
+if (require.main === module) void main();
