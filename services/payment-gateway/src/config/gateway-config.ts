@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { envBoolean, envInt, envUrl, parseEnv } from '@rcp/config';
+import { authEnvShape } from '@rcp/auth';
+import { CONNECTION_CHECK_OUTCOMES, type ConnectionCheckOutcome } from '@rcp/contracts';
+import { Keyring, keyringEnvVar, optionalKeyring } from '@rcp/secrets';
 
 const shopSchema = z.object({
   shopId: z.string().min(1),
@@ -42,6 +45,28 @@ const intList = (defaults: number[]) =>
       return values;
     });
 
+/** Request-level codes of getRCCSRequestId → connection-check outcome (the simulator and the spec: one 認証エラー code). */
+export const DEFAULT_CHECK_CODE_OUTCOMES: Record<string, ConnectionCheckOutcome> = { 'RCCS_E01-001': 'wrong-credentials' };
+
+const checkCodeOutcomes = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (!text) return DEFAULT_CHECK_CODE_OUTCOMES;
+    const parsed = z.record(z.string().min(1), z.enum(CONNECTION_CHECK_OUTCOMES)).safeParse((() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    })());
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object {"<errorCode>": "${CONNECTION_CHECK_OUTCOMES.join('|')}"}` });
+      return z.NEVER;
+    }
+    return { ...DEFAULT_CHECK_CODE_OUTCOMES, ...parsed.data };
+  });
+
 export const gatewayEnvSchema = z.object({
   GATEWAY_PORT: envInt(3001, 0, 65535),
   GATEWAY_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_gateway'),
@@ -75,7 +100,19 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_SHOP_REQUESTS_PER_SECOND: z.coerce.number().positive().default(10),
   GATEWAY_SHOP_BURST: envInt(10, 1),
   GATEWAY_BACKGROUND_ENABLED: envBoolean(true),
+  /** Development only: credentials from the environment; shops with stored credentials use those. */
   GATEWAY_SHOPS: shopsJson,
+  /** At-rest keyring of the gateway's own credentials copy ("<keyId>:<base64 32 bytes>,…", first = current) or a file. */
+  GATEWAY_CREDENTIALS_KEYS: keyringEnvVar('GATEWAY_CREDENTIALS', 'inline'),
+  GATEWAY_CREDENTIALS_KEYS_FILE: keyringEnvVar('GATEWAY_CREDENTIALS', 'file'),
+  /** Transport keyring shared with order-service only (opens ShopCredentialsUpdated). */
+  CREDENTIALS_TRANSPORT_KEYS: keyringEnvVar('CREDENTIALS_TRANSPORT', 'inline'),
+  CREDENTIALS_TRANSPORT_KEYS_FILE: keyringEnvVar('CREDENTIALS_TRANSPORT', 'file'),
+  GATEWAY_CREDENTIALS_CACHE_MS: envInt(5000, 0, 600_000),
+  /** JSON {"<request-level errorCode>": outcome} added to the default {"RCCS_E01-001": "wrong-credentials"}. */
+  GATEWAY_CHECK_CODE_OUTCOMES: checkCodeOutcomes,
+  GATEWAY_CHECK_TIMEOUT_MS: envInt(10_000, 100, 120_000),
+  ...authEnvShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -99,6 +136,14 @@ export interface GatewayConfig {
   limits: { maxConcurrency: number; requestsPerSecond: number; burst: number };
   backgroundEnabled: boolean;
   shops: ShopCredentialsConfig[];
+  credentials: {
+    /** Gateway at-rest keyring; without it (and the transport keyring) stored credentials are unavailable. */
+    atRest?: Keyring;
+    transport?: Keyring;
+    cacheMs: number;
+  };
+  connectionCheck: { codeOutcomes: Record<string, ConnectionCheckOutcome>; timeoutMs: number };
+  auth: { bootstrapKey?: string; corsOrigins: string[]; rateLimitMax: number; rateLimitWindowMs: number; cacheTtlMs: number };
   logLevel: GatewayEnv['LOG_LEVEL'];
 }
 
@@ -139,6 +184,19 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     },
     backgroundEnabled: e.GATEWAY_BACKGROUND_ENABLED,
     shops: e.GATEWAY_SHOPS,
+    credentials: {
+      atRest: optionalKeyring('GATEWAY_CREDENTIALS', e as unknown as Record<string, string | undefined>),
+      transport: optionalKeyring('CREDENTIALS_TRANSPORT', e as unknown as Record<string, string | undefined>),
+      cacheMs: e.GATEWAY_CREDENTIALS_CACHE_MS,
+    },
+    connectionCheck: { codeOutcomes: e.GATEWAY_CHECK_CODE_OUTCOMES, timeoutMs: e.GATEWAY_CHECK_TIMEOUT_MS },
+    auth: {
+      bootstrapKey: e.RCP_BOOTSTRAP_ADMIN_KEY,
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+      cacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }
