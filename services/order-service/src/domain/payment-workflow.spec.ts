@@ -303,5 +303,7 @@ describe('PaymentWorkflow', () => {
     expect(autoProgressTarget('出荷済', '売上請求済')).toBe('完了');
     expect(autoProgressTarget('キャンセル', '売上請求済')).toBeNull();
     expect(autoProgressTarget('未確認', 'オーソリエラー')).toBeNull();
+    expect(autoProgressTarget('出荷済', 'オーソリ不要')).toBe('完了');
+    expect(autoProgressTarget('出荷待ち', 'オーソリ不要')).toBeNull();
   });
 });

@@ -46,6 +46,8 @@ export function isCardPayment(paymentMethod: string): boolean {
 export function autoProgressTarget(status: OrderStatus, tag: PaymentTag | null): OrderStatus | null {
   if ((tag === 'オーソリ済' || tag === 'オーソリ不要') && status === '未確認') return '出荷待ち';
   if (tag === '売上請求済' && (status === '未確認' || status === '出荷待ち' || status === '出荷済')) return '完了';
+  // A 0-yen order has nothing to bill: once shipped it is done.
+  if (tag === 'オーソリ不要' && status === '出荷済') return '完了';
   return null;
 }
 
@@ -295,6 +297,7 @@ export class PaymentWorkflow {
     if (this.isCardOrder && this.settings.autoCapture && (this.order.paymentTag === 'オーソリ済' || this.order.paymentTag === '売上請求エラー')) {
       return this.runAction('capture', 'system:auto-capture');
     }
+    this.autoProgress('automatic progress (受注進捗遷移)');
     return null;
   }
 

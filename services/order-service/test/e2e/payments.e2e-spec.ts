@@ -168,12 +168,14 @@ describe('0-yen orders', () => {
     expect(auth).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('請求金額が0円のためオーソリは不要です') });
     const [reauth] = await act(A, 'reauthorize', [4]);
     expect(reauth.outcome).toBe('refused');
-    await ship(A, 4);
+    // Nothing to bill: once shipped, 受注進捗遷移 completes it.
+    const shipped = await sys.api('PATCH', `/shops/${A}/orders/${num(4)}`, { status: '出荷済' });
+    expect(shipped.body).toMatchObject({ status: '完了', paymentTag: 'オーソリ不要' });
     const [capture] = await act(A, 'capture', [4]);
     expect(capture).toMatchObject({ outcome: 'skipped', paymentTag: 'オーソリ不要' });
-    const completed = await sys.api('PATCH', `/shops/${A}/orders/${num(4)}`, { status: '完了' });
-    expect(completed.status).toBe(200);
-    expect(completed.body).toMatchObject({ status: '完了', paymentTag: 'オーソリ不要' });
+    const completed = await detail(A, 4);
+    expect(completed).toMatchObject({ status: '完了', paymentTag: 'オーソリ不要' });
+    expect(completed.statusHistory.map((h: Json) => h.to)).toEqual(['未確認', '出荷待ち', '出荷済', '完了']);
 
     // Give a stray request time to travel, then prove nothing did: no request event, no API log, nothing at the card API.
     await new Promise((r) => setTimeout(r, 1000));

@@ -50,7 +50,10 @@ export class EditOrder {
         order.billedAmount = patch.billedAmount;
         wf.billedAmountChanged(actor);
       }
-      if (patch.status !== undefined) wf.setStatus(patch.status, 'edited by operator', actor);
+      if (patch.status !== undefined) {
+        wf.setStatus(patch.status, 'edited by operator', actor);
+        if (patch.status === '出荷済') wf.autoProgress('automatic progress (受注進捗遷移)');
+      }
       return this.store.save(manager, order, wf, {});
     });
   }
