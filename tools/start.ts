@@ -2,11 +2,12 @@
 // against local RabbitMQ and PostgreSQL (override with RABBITMQ_URL / DATABASE_URL). Each service creates its own
 // database and runs its migrations before it listens. Ctrl-C stops everything gracefully.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { generateApiKey, parseApiKey } from '@rcp/auth';
 import { redactUrl } from '@rcp/config';
+import { Keyring } from '@rcp/secrets';
 import { repoRoot } from './repo-root';
 import { startDevMailSink } from './dev-mail-sink';
 
@@ -34,6 +35,41 @@ function devAdminKey(root: string): { key: string; file: string } {
   return { key, file };
 }
 
+/** Development keyrings (AES-256-GCM) for shop credentials: at rest in order-service, in transit, at rest in the gateway. */
+export interface DevKeyrings {
+  CREDENTIALS_ENCRYPTION_KEYS: string;
+  CREDENTIALS_TRANSPORT_KEYS: string;
+  GATEWAY_CREDENTIALS_KEYS: string;
+}
+
+/**
+ * Each keyring from the environment when set, else from tmp/dev-keys/<name> (created on the first `npm start` with
+ * one random 32-byte key, directory 700, files 600, gitignored). Production takes them from a Secret instead.
+ */
+export function devKeyrings(root: string): DevKeyrings {
+  const dir = join(root, 'tmp', 'dev-keys');
+  const one = (variable: keyof DevKeyrings, file: string): string => {
+    const fromEnv = process.env[variable];
+    if (fromEnv) return fromEnv;
+    const path = join(dir, file);
+    if (existsSync(path)) {
+      const stored = readFileSync(path, 'utf8').trim();
+      Keyring.parse(stored, path); // fails loudly on a damaged file rather than starting with another key
+      return stored;
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    const entry = Keyring.generateEntry('dev1');
+    writeFileSync(path, `${entry}\n`, { mode: 0o600 });
+    return entry;
+  };
+  return {
+    CREDENTIALS_ENCRYPTION_KEYS: one('CREDENTIALS_ENCRYPTION_KEYS', 'credentials-encryption'),
+    CREDENTIALS_TRANSPORT_KEYS: one('CREDENTIALS_TRANSPORT_KEYS', 'credentials-transport'),
+    GATEWAY_CREDENTIALS_KEYS: one('GATEWAY_CREDENTIALS_KEYS', 'gateway-credentials'),
+  };
+}
+
 function databaseUrl(name: string): string {
   const url = new URL(DATABASE_SERVER);
   url.pathname = `/${name}`;
@@ -50,7 +86,7 @@ export interface ServiceSpec {
 }
 
 /** The four services as `npm start` runs them (exported so a test can boot each with exactly this environment). */
-export function devServiceSpecs(mailPort: number): ServiceSpec[] {
+export function devServiceSpecs(mailPort: number, keys: DevKeyrings = devKeyrings(repoRoot())): ServiceSpec[] {
   return [
     {
       name: 'rccs-simulator',
@@ -72,7 +108,10 @@ export function devServiceSpecs(mailPort: number): ServiceSpec[] {
         GATEWAY_PORT: '3001',
         GATEWAY_DATABASE_URL: databaseUrl('rcp_gateway'),
         RCCS_ENDPOINT: 'http://127.0.0.1:3003/rccsapi-services/RCCSApiService',
+        // development fallback for demo-shop; credentials saved through order-service (PUT /shops/:id/credentials) win
         GATEWAY_SHOPS: JSON.stringify([DEV_SHOP]),
+        GATEWAY_CREDENTIALS_KEYS: keys.GATEWAY_CREDENTIALS_KEYS,
+        CREDENTIALS_TRANSPORT_KEYS: keys.CREDENTIALS_TRANSPORT_KEYS,
       },
       urls: ['health http://127.0.0.1:3001/health/ready', 'ledger http://127.0.0.1:3001/admin/requests'],
     },
@@ -80,7 +119,12 @@ export function devServiceSpecs(mailPort: number): ServiceSpec[] {
       name: 'order-service',
       port: 3000,
       portEnv: 'ORDER_PORT',
-      env: { ORDER_PORT: '3000', ORDER_DATABASE_URL: databaseUrl('rcp_orders') },
+      env: {
+        ORDER_PORT: '3000',
+        ORDER_DATABASE_URL: databaseUrl('rcp_orders'),
+        CREDENTIALS_ENCRYPTION_KEYS: keys.CREDENTIALS_ENCRYPTION_KEYS,
+        CREDENTIALS_TRANSPORT_KEYS: keys.CREDENTIALS_TRANSPORT_KEYS,
+      },
       urls: ['API    http://127.0.0.1:3000  (OpenAPI: http://127.0.0.1:3000/docs)'],
     },
     {
@@ -200,6 +244,7 @@ async function main(): Promise<void> {
       `  RabbitMQ       ${redactUrl(RABBITMQ_URL)} (exchange rakuten.payments)`,
       `  PostgreSQL     ${redactUrl(DATABASE_SERVER)} (databases rcp_orders, rcp_gateway, rcp_notifications, rcp_simulator)`,
       `  admin API key  ${admin.file}  (send as 'Authorization: Bearer <key>')`,
+      `  credential keyrings  ${join(root, 'tmp', 'dev-keys')} unless set in the environment (see docs/security.md)`,
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
