@@ -134,6 +134,7 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
   } catch (err) {
     result.status = 'error';
     result.error = (err as Error).message;
+    for (const c of sys.crashes().slice(crashesStart)) result.violations.push({ invariant: 'no service crashed', detail: `${c.service}: ${c.detail}` });
   } finally {
     await load.stop();
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);

@@ -53,7 +53,12 @@ export class ManagedService {
     const service = await spawnService({ service: this.name, portEnv: PORT_ENV[this.name], port: this.port, env: this.env(), readyTimeoutMs: 60_000 });
     this.current = service;
     service.process.once('exit', (code, signal) => {
-      if (!this.expectingExit) this.crashes.push({ service: this.name, detail: `exited (code ${code}, signal ${signal}); last output: ${service.output().slice(-600)}` });
+      if (!this.expectingExit) {
+        // eslint-disable-next-line no-control-regex
+        const tail = service.output().slice(-4000).replace(/\u001b\[[0-9;]*m/g, '');
+        const errorLines = tail.split('\n').filter((l) => /error|exception|fatal|terminat/i.test(l)).slice(-4).join(' | ');
+        this.crashes.push({ service: this.name, detail: `exited (code ${code}, signal ${signal}); ${errorLines.slice(0, 1200) || tail.slice(-600)}` });
+      }
     });
   }
 
@@ -444,7 +449,7 @@ export class ChaosSystem {
   /** Makes sure every service runs and every proxy passes (after a scenario). */
   async heal(): Promise<void> {
     for (const p of [...Object.values(this.amqpProxies), ...Object.values(this.pgProxies)]) p.setMode('pass');
-    for (const name of ['payment-gateway', 'order-service', 'notification-service'] as const) {
+    for (const name of SERVICE_NAMES) {
       if (!this.services[name].running) await this.services[name].start();
     }
   }
