@@ -75,7 +75,7 @@ export async function fuzzHttp(sys: ChaosSystem, routes: Route[]): Promise<{ req
     requests++;
     try {
       const res = await sys.http(route.service, route.method, path, undefined, { ...init, timeoutMs: 10_000 });
-      if (!accept(res.status)) findings.push(`${route.service} ${route.method} ${route.path} ${label} → ${res.status} ${res.text.slice(0, 160).replace(/\s+/g, ' ')}`);
+      if (!accept(res.status)) findings.push(`${route.service} ${route.method} ${route.path} ${label} → ${res.status} ${res.text.slice(0, 60).replace(/\s+/g, ' ')}`);
     } catch (err) {
       findings.push(`${route.service} ${route.method} ${route.path} ${label} → no answer (${(err as Error).message})`);
     }

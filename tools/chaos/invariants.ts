@@ -127,10 +127,10 @@ const MAX_DETAILS = 8;
 /** Checks every invariant; each violated invariant is reported with concrete evidence. */
 export function checkInvariants(o: Observation): CheckResult {
   const violations: Violation[] = [];
-  const report = (invariant: string, items: string[]) => {
+  const report = (invariant: string, items: string[], max = MAX_DETAILS) => {
     if (items.length === 0) return;
-    const shown = items.slice(0, MAX_DETAILS).join('; ');
-    violations.push({ invariant, detail: items.length > MAX_DETAILS ? `${items.length} cases, e.g. ${shown}` : shown });
+    const shown = items.slice(0, max).join('; ');
+    violations.push({ invariant, detail: items.length > max ? `${items.length} cases, e.g. ${shown}` : shown });
   };
   const ours = new Set(o.orders.map((x) => x.orderNumber));
 
@@ -294,7 +294,7 @@ export function checkInvariants(o: Observation): CheckResult {
     }
   }
   report('no secret in any log', leaks);
-  report('HTTP API answers bad input with 4xx (never 5xx, never accepts bad auth)', o.httpFindings ?? []);
+  report('HTTP API answers bad input with 4xx (never 5xx, never accepts bad auth)', o.httpFindings ?? [], 40);
 
   const lost = lostResults.length + missing.length + notTerminal.length;
   return {
