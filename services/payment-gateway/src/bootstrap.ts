@@ -6,6 +6,8 @@ import { loadGatewayConfig, type GatewayConfig } from './config/gateway-config';
 import { GatewayModule, type GatewayOverrides } from './gateway.module';
 import { GatewayMetrics } from './http/metrics';
 import { migrate } from './migrate';
+import { ACCESS_ROUTING_KEYS, applyHttpSecurity } from '@rcp/auth';
+import { GATEWAY_SHOP_BINDINGS } from './messaging/shop-events.controller';
 
 export interface RunningGateway {
   app: INestApplication;
@@ -20,13 +22,14 @@ export async function bootstrapGateway(env: NodeJS.ProcessEnv = process.env, ove
   const config = loadGatewayConfig(env);
   await migrate(config.databaseUrl);
   const app = await NestFactory.create(GatewayModule.forRoot(config, overrides), { logger: loggerLevels(config.logLevel) });
+  applyHttpSecurity(app, { corsOrigins: config.auth.corsOrigins });
   const metrics = app.get(GatewayMetrics);
   const server = new RabbitMqServer({
     url: config.rabbitUrl,
     exchange: config.exchange,
     namePrefix: config.namePrefix,
     queue: 'payment-gateway',
-    bindings: ['payment.*.requested'],
+    bindings: ['payment.*.requested', ...GATEWAY_SHOP_BINDINGS, ...ACCESS_ROUTING_KEYS],
     prefetch: config.prefetch,
     retryDelaysMs: config.retry.delaysMs,
     maxAttempts: config.retry.maxAttempts,

@@ -2,7 +2,7 @@ import { AuthRequested, CaptureRequested, CardStatusRequested, createEnvelope } 
 import { ParkingLot } from '@rcp/messaging';
 import { createTestDatabase, testRabbitUrl, uniqueName, waitFor, type TestDatabase } from '@rcp/testing';
 import { bootstrapGateway, type RunningGateway } from './bootstrap';
-import { EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, SimulatorHandle } from './test-support/harness';
+import { EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, SimulatorHandle, adminFetch } from './test-support/harness';
 
 describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => {
   const namePrefix = uniqueName('gw');
@@ -53,7 +53,7 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
     expect(ledger).toHaveLength(12);
     expect(new Set(ledger.map((e) => e.requestId)).size).toBeLessThanOrEqual(Math.ceil(12 / 10));
 
-    const detail = (await (await fetch(`${gateway.url}/admin/operations/${sent[1]?.data.operationId}`)).json()) as any;
+    const detail = (await (await adminFetch(`${gateway.url}/admin/operations/${sent[1]?.data.operationId}`)).json()) as any;
     expect(detail.operation.state).toBe('succeeded');
     expect(detail.cardRequest.state).toBe('completed');
     expect(JSON.stringify(detail)).not.toContain(SHOP.authKey);
@@ -145,7 +145,7 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
     const r = await bus.resultOf(c.data.operationId, 20_000);
     expect(r.type).toBe('CaptureCompleted');
     expect(await sim.ledger({ orderNumber: order, op: 'sales' })).toHaveLength(1);
-    const detail = (await (await fetch(`${gateway.url}/admin/operations/${c.data.operationId}`)).json()) as any;
+    const detail = (await (await adminFetch(`${gateway.url}/admin/operations/${c.data.operationId}`)).json()) as any;
     expect(detail.cardRequest.timeline.map((t: { state: string }) => t.state)).toEqual(expect.arrayContaining(['outcome-unknown', 'submitted', 'completed']));
   });
 
@@ -162,10 +162,13 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
   it('is ready with database and broker up, and lists the ledger', async () => {
     const ready = await (await fetch(`${gateway.url}/health/ready`)).json();
     expect(ready).toMatchObject({ status: 'ok', database: 'up', broker: 'up' });
-    const list = (await (await fetch(`${gateway.url}/admin/requests?kind=auth&state=completed&limit=5`)).json()) as any;
+    const list = (await (await adminFetch(`${gateway.url}/admin/requests?kind=auth&state=completed&limit=5`)).json()) as any;
     expect(list.requests.length).toBeGreaterThan(0);
     expect(list.requests.every((r: { kind: string; state: string }) => r.kind === 'auth' && r.state === 'completed')).toBe(true);
-    expect((await fetch(`${gateway.url}/admin/requests?state=bogus`)).status).toBe(400);
+    expect((await adminFetch(`${gateway.url}/admin/requests?state=bogus`)).status).toBe(400);
+    // operator access: no key → 401, a wrong key → 401; health and metrics stay public
+    expect((await fetch(`${gateway.url}/admin/requests`)).status).toBe(401);
+    expect((await fetch(`${gateway.url}/admin/requests`, { headers: { authorization: 'Bearer rcp_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/gateway_result_events_total\{type="AuthCompleted"\} \d+/);
   });

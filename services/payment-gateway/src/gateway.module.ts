@@ -3,10 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { MessagingModule, OutboxService } from '@rcp/messaging';
 import { RccsClient } from '@rcp/rccs-client';
+import { AuthModule } from '@rcp/auth';
 import { BackgroundWorker } from './background/worker';
 import { Batcher } from './batching/batcher';
 import { CLOCK, systemClock, type Clock } from './clock';
-import { ConfiguredCredentialsProvider, CREDENTIALS_PROVIDER, type CredentialsProvider } from './config/credentials';
+import { ConfiguredCredentialsProvider, CREDENTIALS_PROVIDER, StoredCredentialsProvider, type CredentialsProvider } from './config/credentials';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
@@ -14,6 +15,8 @@ import { MetricsController } from './http/metrics.controller';
 import { GatewayMetrics } from './http/metrics';
 import { ShopLimiter } from './limits/shop-limiter';
 import { PaymentRequestController } from './messaging/payment-request.controller';
+import { ShopEventsController } from './messaging/shop-events.controller';
+import { CONNECTION_PROBE, type ConnectionProbe } from './shops/connection-check';
 import { CardStatusReporter } from './operations/card-status';
 import { parseBatchKey, RequestIntake } from './operations/request-intake';
 import { gatewayDataSourceOptions } from './persistence/data-source';
@@ -73,12 +76,26 @@ export class GatewayModule {
           connectionName: 'payment-gateway:publisher',
           outbox: { enabled: true, pollIntervalMs: 500 },
         }),
+        // operator access (libs/auth): API keys replicated from order-service, admin routes, audit rows
+        AuthModule.forRoot({
+          service: 'payment-gateway',
+          bootstrapKey: config.auth.bootstrapKey,
+          rateLimit: { limit: config.auth.rateLimitMax, ttlMs: config.auth.rateLimitWindowMs },
+          cacheTtlMs: config.auth.cacheTtlMs,
+          replicateKeys: true,
+          now: () => clock.now(),
+        }),
       ],
-      controllers: [PaymentRequestController, HealthController, MetricsController, AdminController],
+      controllers: [PaymentRequestController, ShopEventsController, HealthController, MetricsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
-        { provide: CREDENTIALS_PROVIDER, useValue: overrides.credentials ?? new ConfiguredCredentialsProvider(config.shops) },
+        {
+          provide: CREDENTIALS_PROVIDER,
+          inject: [DataSource],
+          useFactory: (ds: DataSource): CredentialsProvider =>
+            overrides.credentials ?? new StoredCredentialsProvider(ds, config.credentials.atRest, new ConfiguredCredentialsProvider(config.shops), config.credentials.cacheMs),
+        },
         {
           provide: RCCS_API,
           useFactory: () =>
@@ -103,6 +120,14 @@ export class GatewayModule {
               breakerThreshold: config.breaker.threshold,
               breakerHalfOpenAfterMs: config.breaker.halfOpenAfterMs,
             }),
+        },
+        {
+          provide: CONNECTION_PROBE,
+          inject: [RCCS_API, DataSource],
+          useFactory: (api: RccsApi, ds: DataSource): ConnectionProbe => {
+            const limiter = new ShopLimiter(ds, config.limits, submitLeaseMs);
+            return { probe: (shopId, creds) => limiter.run(shopId, () => api.getRCCSRequestId(creds)) };
+          },
         },
         { provide: GatewayMetrics, inject: [RccsGateway], useFactory: (g: RccsGateway) => new GatewayMetrics(() => g.circuitStates()) },
         {

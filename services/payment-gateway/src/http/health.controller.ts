@@ -1,8 +1,10 @@
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { Public } from '@rcp/auth';
 import { DataSource } from 'typeorm';
 import { EventPublisher } from '@rcp/messaging';
 import { RccsGateway } from '../rccs/rccs-gateway';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

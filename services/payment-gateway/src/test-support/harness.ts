@@ -2,9 +2,18 @@ import * as amqplib from 'amqplib';
 import { randomInt, randomUUID } from 'node:crypto';
 import { createEnvelope, EventContract, EventEnvelope } from '@rcp/contracts';
 import { EventPublisher, resolveTopology } from '@rcp/messaging';
+import { generateApiKey } from '@rcp/auth';
 import { createTestDatabase, spawnService, testRabbitUrl, uniqueName, waitFor, type SpawnedService, type TestDatabase } from '@rcp/testing';
 
 export const SHOP = { shopId: 'gw-shop', shopUrl: 'gw-shop', userName: 'gw-user', authKey: 'gw-secret-auth-key-0001' };
+
+/** RCP_BOOTSTRAP_ADMIN_KEY of gateways under test: the admin routes need an admin key. */
+export const TEST_ADMIN_KEY = generateApiKey().key;
+
+/** fetch with the test admin key (admin routes). */
+export function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+}
 
 export function orderNumber(): string {
   return `123456-20240105-${String(randomInt(10_000_000, 99_999_999))}`;
@@ -82,6 +91,7 @@ export function gatewayEnv(dbUrl: string, namePrefix: string, endpoint: string, 
     GATEWAY_BREAKER_THRESHOLD: '6',
     GATEWAY_BREAKER_HALF_OPEN_MS: '300',
     GATEWAY_SHOPS: JSON.stringify([SHOP]),
+    RCP_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
     LOG_LEVEL: process.env.GW_TEST_LOG_LEVEL ?? 'error',
     ...extra,
   };
