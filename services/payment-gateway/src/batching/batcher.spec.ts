@@ -55,4 +55,81 @@ describe('Batcher', () => {
     await expect(pending).resolves.toBe('a');
     await expect(b.add('k', 'b')).rejects.toThrow(/shutting down/);
   });
+  it('flushes at once when nothing of the key is in flight (an idle system adds no wait)', async () => {
+    const b = new Batcher<string, string>({ maxSize: 100, maxWaitMs: 60_000 }, async (_k, items) => items);
+    const started = Date.now();
+    await expect(b.add('k', 'a')).resolves.toBe('a');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('collects while a flush of the key is running and sends the collected items as one batch when it ends', async () => {
+    const flushes: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<string, string>({ maxSize: 100, maxWaitMs: 60_000 }, async (_k, items) => {
+      flushes.push(items);
+      if (flushes.length === 1) await gate;
+      return items;
+    });
+    const first = b.add('k', 'a');
+    await new Promise((r) => setImmediate(r));
+    expect(flushes).toEqual([['a']]);
+    const later: Promise<string>[] = [];
+    for (const i of ['b', 'c', 'd', 'e']) {
+      later.push(b.add('k', i));
+      await new Promise((r) => setTimeout(r, 2)); // arrivals spread over several turns
+    }
+    const other = b.add('other', 'x'); // another key is not held back
+    await other;
+    expect(flushes).toEqual([['a'], ['x']]);
+    expect(b.waiting).toBe(4);
+    release();
+    await expect(Promise.all([first, ...later])).resolves.toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(flushes).toEqual([['a'], ['x'], ['b', 'c', 'd', 'e']]);
+  });
+
+  it('bounds the wait behind a running flush by maxWaitMs and flushes a full batch at once', async () => {
+    const flushes: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<string, string>({ maxSize: 3, maxWaitMs: 30 }, async (_k, items) => {
+      flushes.push(items);
+      if (flushes.length === 1) await gate;
+      return items;
+    });
+    const first = b.add('k', 'a');
+    await new Promise((r) => setImmediate(r));
+    await expect(b.add('k', 'b')).resolves.toBe('b'); // after ≈ 30 ms although 'a' is still running
+    const full = ['c', 'd', 'e'].map((i) => b.add('k', i));
+    await expect(Promise.all(full)).resolves.toEqual(['c', 'd', 'e']);
+    expect(flushes).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    release();
+    await first;
+  });
+  it('waits for announced items before a flush at once, so a burst is not split into a lone first item and the rest', async () => {
+    const flushes: string[][] = [];
+    const b = new Batcher<string, string>({ maxSize: 10, maxWaitMs: 60_000 }, async (_k, items) => {
+      flushes.push(items);
+      return items;
+    });
+    const withdrawals = Array.from({ length: 12 }, () => b.announce('k'));
+    const results: Promise<string>[] = [];
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 1)); // each item needs its own intake work first
+      results.push(b.add('k', `o${i}`));
+      withdrawals[i]!();
+      withdrawals[i]!(); // idempotent
+    }
+    await Promise.all(results);
+    expect(flushes.map((f) => f.length)).toEqual([10, 2]);
+  });
+
+  it('does not wait for an announced item that is withdrawn without being added', async () => {
+    const b = new Batcher<string, string>({ maxSize: 10, maxWaitMs: 60_000 }, async (_k, items) => items);
+    const withdrawDuplicate = b.announce('k');
+    const added = b.add('k', 'a');
+    setTimeout(withdrawDuplicate, 5);
+    await expect(added).resolves.toBe('a');
+    expect(b.waiting).toBe(0);
+  });
 });

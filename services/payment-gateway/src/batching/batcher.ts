@@ -1,9 +1,16 @@
-/** Groups items by key and flushes a group when it is full or its oldest item waited `maxWaitMs`. */
+/**
+ * Adaptive (group-commit) batching: a key's items are flushed at once when no flush of that key is running;
+ * while one runs, new items collect and go out together when it ends. `maxSize` caps a batch (a full batch is
+ * flushed at once, even next to a running one) and `maxWaitMs` caps how long an item waits behind a running flush.
+ * So an idle system adds no wait and batches grow with load (≈ the arrivals during one flush).
+ * Callers may `announce` an item before the work that precedes its `add` (e.g. the intake transaction): a flush
+ * "at once" then waits for the announced items of the key (still bounded by `maxWaitMs`), so a burst delivered
+ * together is not split into a lone first item and the rest.
+ */
 export interface BatcherOptions {
   maxSize: number;
   maxWaitMs: number;
 }
-
 
 interface Pending<T, R> {
   item: T;
@@ -13,7 +20,14 @@ interface Pending<T, R> {
 
 interface Group<T, R> {
   items: Pending<T, R>[];
+  /** Flushes of this key still running. */
+  inFlight: number;
+  /** Items announced and neither added nor withdrawn yet. */
+  announced: number;
+  /** Upper bound on the oldest waiting item's wait. */
   timer?: NodeJS.Timeout;
+  /** "Flush at once" is deferred to the end of the current event-loop turn so items added together go together. */
+  immediate?: NodeJS.Immediate;
 }
 
 /**
@@ -37,15 +51,37 @@ export class Batcher<T, R> {
     return new Promise<R>((resolve, reject) => {
       let group = this.groups.get(key);
       if (!group) {
-        group = { items: [] };
-        this.groups.set(key, group);
+        group = this.group(key);
       }
       group.items.push({ item, resolve, reject });
-      if (group.items.length >= this.options.maxSize) this.flushKey(key);
-      else if (!group.timer) {
+      if (group.items.length >= this.options.maxSize) {
+        this.flushKey(key);
+        return;
+      }
+      if (group.inFlight === 0) {
+        if (!group.immediate) group.immediate = setImmediate(() => this.flushIfIdle(key));
+      } else if (!group.timer) {
         group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
       }
     });
+  }
+
+  /**
+   * Announces an item of `key` that will be added soon; returns the withdrawal (idempotent), to be called right
+   * after its `add` or when it will not be added after all.
+   */
+  announce(key: string): () => void {
+    const group = this.groups.get(key) ?? this.group(key);
+    group.announced++;
+    let withdrawn = false;
+    return () => {
+      if (withdrawn) return;
+      withdrawn = true;
+      group.announced--;
+      if (group.announced === 0 && group.inFlight === 0 && group.items.length > 0 && !group.immediate) {
+        group.immediate = setImmediate(() => this.flushIfIdle(key));
+      } else this.forgetIfIdle(key, group);
+    };
   }
 
   /** Number of items waiting (not yet handed to a flush). */
@@ -55,29 +91,57 @@ export class Batcher<T, R> {
     return n;
   }
 
+  /** Flushes currently running (all keys). */
+  get flushing(): number {
+    return this.running.size;
+  }
+
   /** Flushes everything waiting now, refuses new items and waits for every running flush. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const key of [...this.groups.keys()]) this.flushKey(key);
+    for (const key of [...this.groups.keys()]) {
+      while ((this.groups.get(key)?.items.length ?? 0) > 0) this.flushKey(key);
+    }
     await Promise.allSettled([...this.running]);
   }
 
+  private group(key: string): Group<T, R> {
+    const group: Group<T, R> = { items: [], inFlight: 0, announced: 0 };
+    this.groups.set(key, group);
+    return group;
+  }
+
+  /** "Flush at once": unless a flush of the key already runs or announced items are still coming (bounded wait). */
+  private flushIfIdle(key: string): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    group.immediate = undefined;
+    if (group.items.length === 0 || group.inFlight > 0) return;
+    if (group.announced > 0) {
+      if (!group.timer) group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
+      return;
+    }
+    this.flushKey(key);
+  }
+
+  /** Hands up to `maxSize` waiting items of the key to one flush; the rest keep waiting (or go next). */
   private flushKey(key: string): void {
     const group = this.groups.get(key);
     if (!group) return;
     if (group.timer) clearTimeout(group.timer);
-    this.groups.delete(key);
+    if (group.immediate) clearImmediate(group.immediate);
+    group.timer = undefined;
+    group.immediate = undefined;
     const batch = group.items.splice(0, this.options.maxSize);
-    if (group.items.length > 0) {
-      // more than one batch worth arrived at once: keep the rest as a new group
-      const rest: Group<T, R> = { items: group.items };
-      this.groups.set(key, rest);
-      this.flushKey(key);
-    }
-    const run = this.flush(
-      key,
-      batch.map((p) => p.item),
-    )
+    if (batch.length === 0) return this.forgetIfIdle(key, group);
+    if (group.items.length >= this.options.maxSize) this.flushKey(key);
+    else if (group.items.length > 0) group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
+    group.inFlight++;
+    const run = Promise.resolve()
+      .then(() => this.flush(
+        key,
+        batch.map((p) => p.item),
+      ))
       .then((results) => {
         batch.forEach((p, i) => {
           if (i < results.length) p.resolve(results[i] as R);
@@ -85,7 +149,17 @@ export class Batcher<T, R> {
         });
       })
       .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
-      .finally(() => this.running.delete(run));
+      .finally(() => {
+        this.running.delete(run);
+        group.inFlight--;
+        // the running flush ended: whatever collected meanwhile goes out now as one batch
+        if (group.items.length > 0) this.flushKey(key);
+        else this.forgetIfIdle(key, group);
+      });
     this.running.add(run);
+  }
+
+  private forgetIfIdle(key: string, group: Group<T, R>): void {
+    if (group.items.length === 0 && group.inFlight === 0 && group.announced === 0 && this.groups.get(key) === group) this.groups.delete(key);
   }
 }

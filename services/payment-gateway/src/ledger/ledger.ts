@@ -88,6 +88,25 @@ export const ledger = {
     );
   },
 
+  /**
+   * Set-based `finishOperation` for many operations in one statement; skips operations already final.
+   * Returns the ids actually finished (in no particular order).
+   */
+  async finishOperations(
+    db: Db,
+    rows: { operationId: string; state: 'succeeded' | 'failed'; resultEvent: string; result: unknown }[],
+  ): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const done = await queryRows<{ operation_id: string }>(db,
+      `UPDATE payment_operation p SET state = v.state, result_event = v.result_event, result = v.result::jsonb, completed_at = now(), updated_at = now()
+         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[]) AS v(operation_id, state, result_event, result)
+        WHERE p.operation_id = v.operation_id AND p.state NOT IN ('succeeded','failed')
+        RETURNING p.operation_id`,
+      [rows.map((r) => r.operationId), rows.map((r) => r.state), rows.map((r) => r.resultEvent), rows.map((r) => JSON.stringify(r.result))],
+    );
+    return done.map((r) => r.operation_id);
+  },
+
   async insertCardRequest(db: Db, r: { rccsRequestId: number; shopId: string; kind: string; orderNumbers: string[]; leaseMs: number; exchanges: RccsExchange[] }): Promise<CardRequestRow> {
     const rows = await queryRows<CardRequestRow>(db, 
       `INSERT INTO card_request (rccs_request_id, shop_id, kind, state, order_numbers, next_poll_at, timeline, exchanges)

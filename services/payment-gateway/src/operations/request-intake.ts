@@ -51,13 +51,23 @@ export class RequestIntake {
 
   async handle(envelope: EventEnvelope<PaymentRequestData>, kind: AsyncKind, delivery: DeliveryInfo): Promise<void> {
     const data = envelope.data;
-    if (!(await this.knowsShop(envelope.shopId))) {
-      throw new NonRetryableError(`shop ${envelope.shopId} has no card-API credentials configured in the gateway`);
+    const key = batchKey(envelope.shopId, kind);
+    // tell the batcher this operation is on its way, so a burst of requests goes out together
+    const withdraw = this.batcher.announce(key);
+    let pending: Promise<SubmitOutcome>;
+    let op: OperationRow | undefined;
+    try {
+      if (!(await this.knowsShop(envelope.shopId))) {
+        throw new NonRetryableError(`shop ${envelope.shopId} has no card-API credentials configured in the gateway`);
+      }
+      op = await this.register(envelope, kind, delivery);
+      if (!op) return;
+      pending = this.batcher.add(key, data.operationId);
+    } finally {
+      withdraw();
     }
-    const op = await this.register(envelope, kind, delivery);
-    if (!op) return;
 
-    const outcome = await this.batcher.add(batchKey(envelope.shopId, kind), data.operationId);
+    const outcome = await pending;
     if (outcome.kind !== 'retry') return;
     if (delivery.attempt >= delivery.maxAttempts) {
       await this.dataSource.transaction((m) => this.results.deadLetter(m, [op], outcome.error, delivery.attempt, delivery.parkingLot));

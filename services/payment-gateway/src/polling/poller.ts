@@ -98,14 +98,18 @@ export class Poller {
       const current = await ledger.findCardRequest(m, request.id, true);
       if (!current || !OPEN_CARD_REQUEST_STATES.includes(current.state)) return;
       const ops = await ledger.operationsOf(m, request.id, true);
-      for (const op of ops) {
-        const rows = status.results.filter((r) => r.orderNumber === op.order_number);
-        const row = rows[rows.length - 1];
-        const mapped = row
-          ? mapOrderResult(ref(op), request.rccs_request_id, row, now)
-          : failureResult(ref(op), request.rccs_request_id, { message: 'the card API finished the request without a result for this order', errorClass: 'operator-action' }, now);
-        await this.results.answer(m, op, mapped);
-      }
+      const lastRow = new Map(status.results.map((r) => [r.orderNumber, r] as const)); // the last row of an order wins
+      // set-based: the statements per request do not depend on its number of orders
+      await this.results.answerMany(
+        m,
+        ops.map((op) => {
+          const row = lastRow.get(op.order_number);
+          const mapped = row
+            ? mapOrderResult(ref(op), request.rccs_request_id, row, now)
+            : failureResult(ref(op), request.rccs_request_id, { message: 'the card API finished the request without a result for this order', errorClass: 'operator-action' }, now);
+          return { op, mapped };
+        }),
+      );
       await ledger.moveCardRequest(m, request.id, OPEN_CARD_REQUEST_STATES as never, 'completed', {
         exchanges,
         note: `status ${status.status}: ${status.results.length} result(s)`,

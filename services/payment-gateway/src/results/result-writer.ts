@@ -29,6 +29,33 @@ export class ResultWriter {
     return true;
   }
 
+  /**
+   * `answer` for many operations at once, in two statements whatever their number (one `UPDATE … FROM unnest`, one
+   * multi-row outbox insert). Operations already final are skipped (no second event). Returns how many were answered.
+   */
+  async answerMany(manager: EntityManager, answers: readonly { op: OperationRow; mapped: MappedResult }[]): Promise<number> {
+    if (answers.length === 0) return 0;
+    const finished = new Set(
+      await ledger.finishOperations(
+        manager,
+        answers.map(({ op, mapped }) => ({
+          operationId: op.operation_id,
+          state: mapped.succeeded ? 'succeeded' : 'failed',
+          resultEvent: mapped.contract.type,
+          result: mapped.data,
+        })),
+      ),
+    );
+    const written = answers.filter(({ op }) => finished.has(op.operation_id));
+    if (written.length === 0) return 0;
+    await this.outbox.add(
+      manager,
+      written.map(({ op, mapped }) => createEnvelope(mapped.contract, mapped.data, this.meta(op))),
+    );
+    for (const { mapped } of written) this.observer.onResult?.(mapped.contract.type);
+    return written.length;
+  }
+
   /** Gives up on operations: state dead + PaymentRequestDeadLettered (one per shop/correlation group). */
   async deadLetter(manager: EntityManager, ops: OperationRow[], reason: string, attempts: number, parkedIn: string): Promise<void> {
     if (ops.length === 0) return;
