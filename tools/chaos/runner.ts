@@ -62,7 +62,7 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
     onCleanup: (fn) => cleanups.push(fn),
   };
   const loadMs = (scenario.loadSeconds ?? (options.quick ? 4 : 6)) * 1000;
-  const settleMs = scenario.settleMs ?? 45_000;
+  const settleMs = scenario.settleMs ?? (options.quick ? 30_000 : 45_000);
   load.start();
   try {
     const generating = load.generate(loadMs);
@@ -92,7 +92,8 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
     const ledger = await readLedger(sys, since);
     const events = sys.bus.events.slice(eventsStart);
     for (const e of events) {
-      if (e.type !== 'PaymentRequestDeadLettered') continue;
+      // only the intake path parks the request; the resubmitter dead-letters acknowledged requests (parkedIn names the ledger)
+      if (e.type !== 'PaymentRequestDeadLettered' || !String(e.data.parkedIn ?? '').endsWith('.dlq')) continue;
       const ops = new Set((e.data.operationIds as string[] | undefined) ?? []);
       // the requests the gateway parked on purpose belong in its parking lot
       for (const r of events) if (r.type.endsWith('Requested') && ops.has(String(r.data.operationId))) expectedParked.push({ queue: sys.queues['payment-gateway'], messageId: r.id });
