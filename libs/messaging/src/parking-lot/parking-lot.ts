@@ -141,15 +141,31 @@ export class ParkingLot {
   /** Up to `limit` parked messages of `queue` (consumer queue or its `.dlq`), oldest first; nothing is removed. */
   async list(queue: string, limit = 50): Promise<ParkedMessage[]> {
     const dlq = parkingLotQueueOf(queue);
-    return this.withChannel(false, async (ch) => {
+    const out = await this.withChannel(false, async (ch) => {
       const { messageCount } = await ch.checkQueue(dlq);
-      const out: ParkedMessage[] = [];
+      const read: ParkedMessage[] = [];
       for (let i = 0; i < Math.min(limit, messageCount); i++) {
         const msg = await ch.get(dlq, { noAck: false });
         if (!msg) break;
-        out.push(describeParked(msg, dlq));
+        read.push(describeParked(msg, dlq));
       }
-      return out;
+      return read;
+    });
+    await this.waitUntilReturned(dlq, out.length);
+    return out;
+  }
+
+  /**
+   * Messages read unacknowledged go back to the queue when the channel closes, but the broker does that
+   * asynchronously: wait (bounded) until they are ready again, so the next call sees them.
+   */
+  private async waitUntilReturned(dlq: string, atLeast: number, timeoutMs = 3000): Promise<void> {
+    if (atLeast === 0) return;
+    const deadline = Date.now() + timeoutMs;
+    await this.withChannel(false, async (ch) => {
+      while ((await ch.checkQueue(dlq)).messageCount < atLeast && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
     });
   }
 
@@ -169,6 +185,7 @@ export class ParkingLot {
     const wanted = new Set(selection.all ? [] : selection.messageIds);
     const result: ReplayResult = { replayed: [], notFound: [], failed: [] };
     const timeout = this.options.confirmTimeoutMs ?? 5000;
+    let kept = 0;
     await this.withChannel(true, async (channel) => {
       const ch = channel as ConfirmChannel;
       const returned = new Set<string>();
@@ -178,6 +195,7 @@ export class ParkingLot {
       for (let i = 0; i < messageCount; i++) {
         const msg = await ch.get(dlq, { noAck: false });
         if (!msg) break;
+        kept++;
         const parked = describeParked(msg, dlq);
         const id = parked.messageId ?? '<no id>';
         if (!selection.all && !wanted.has(id)) continue;
@@ -204,6 +222,7 @@ export class ParkingLot {
           );
           if (returned.has(String(p.messageId))) throw new Error(`queue ${parked.originalQueue} does not exist (message returned)`);
           ch.ack(msg);
+          kept--;
           result.replayed.push(id);
         } catch (err) {
           result.failed.push({ messageId: id, error: (err as Error).message });
@@ -211,6 +230,7 @@ export class ParkingLot {
       }
       if (!selection.all) result.notFound = [...wanted].filter((id) => !found.has(id));
     });
+    await this.waitUntilReturned(dlq, kept);
     return result;
   }
 
