@@ -128,3 +128,37 @@ describe('PostgresStore specifics', () => {
     }
   });
 });
+
+// Regression (chaos scenario 6a): a backend terminated in the middle of a transaction crashed the simulator with an
+// unhandled 'error' event from the checked-out pg client.
+describe('PostgresStore when its database connection is terminated mid-transaction', () => {
+  it('survives, and retries the transaction on a fresh connection', async () => {
+    const store = await open();
+    const killer = new Client({ connectionString: db.url });
+    await killer.connect();
+    const crashes: unknown[] = [];
+    const onUncaught = (err: unknown) => crashes.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      let attempts = 0;
+      const tx = (store as unknown as { tx<T>(work: (c: Client) => Promise<T>): Promise<T> }).tx.bind(store);
+      const value = await tx(async (client) => {
+        attempts++;
+        if (attempts === 1) {
+          const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await killer.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+          await new Promise((r) => setTimeout(r, 100)); // let the termination reach the idle client
+        }
+        const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+        return rows[0].one;
+      });
+      expect(value).toBe(1);
+      expect(attempts).toBe(2);
+      expect(crashes).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await killer.end();
+      await store.close();
+    }
+  });
+});

@@ -226,6 +226,12 @@ function rowToRequest(r: Row): RequestRecord {
   };
 }
 
+/** The connection itself failed (terminated backend, reset socket): the transaction never committed. */
+function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNRESET' || /Connection terminated/i.test(String((err as Error)?.message));
+}
+
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
 
 /**
@@ -294,17 +300,31 @@ export class PostgresStore implements SimulatorStore {
   private async tx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.db.connect();
+      // A checked-out client is not covered by the pool's idle 'error' handler: without a listener of its own, a
+      // backend terminated mid-transaction (pg_terminate_backend, a database restart) would crash the process.
+      let broken: Error | undefined;
+      let committing = false;
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await this.exec(client, 'BEGIN');
         const value = await work(client);
+        committing = true;
         await this.exec(client, 'COMMIT');
         return value;
       } catch (err) {
-        await this.exec(client, 'ROLLBACK').catch(() => undefined);
-        if (attempt < 5 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        if (!broken) await this.exec(client, 'ROLLBACK').catch(() => undefined);
+        // A connection lost while COMMIT was in flight may have committed: never apply the work twice.
+        const lostBeforeCommit = !committing && (broken !== undefined || isConnectionLoss(err));
+        const retryable = RETRYABLE.has((err as { code?: string }).code ?? '') || lostBeforeCommit;
+        if (attempt < 5 && retryable) {
+          broken ??= err as Error;
+          continue;
+        }
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     }
   }
