@@ -1,10 +1,10 @@
-import { Logger } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { RabbitMqServer } from '@rcp/messaging';
+import { Logger } from 'nestjs-pino';
+import { RabbitMqServer, currentMessageContext } from '@rcp/messaging';
+import { Metrics, createLogger, messagingObserver } from '@rcp/observability';
 import { loadGatewayConfig, type GatewayConfig } from './config/gateway-config';
-import { GatewayModule, type GatewayOverrides } from './gateway.module';
-import { GatewayMetrics } from './http/metrics';
+import { GATEWAY_QUEUE, GATEWAY_SERVICE, GatewayModule, type GatewayOverrides } from './gateway.module';
 import { migrate } from './migrate';
 import { ACCESS_ROUTING_KEYS, applyHttpSecurity } from '@rcp/auth';
 import { GATEWAY_SHOP_BINDINGS } from './messaging/shop-events.controller';
@@ -21,20 +21,20 @@ export interface RunningGateway {
 export async function bootstrapGateway(env: NodeJS.ProcessEnv = process.env, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
   const config = loadGatewayConfig(env);
   await migrate(config.databaseUrl);
-  const app = await NestFactory.create(GatewayModule.forRoot(config, overrides), { logger: loggerLevels(config.logLevel) });
+  const app = await NestFactory.create(GatewayModule.forRoot(config, overrides), { bufferLogs: true });
+  app.useLogger(app.get(Logger)); // JSON lines (service, messageId/correlationId, redaction) — see @rcp/observability
   applyHttpSecurity(app, { corsOrigins: config.auth.corsOrigins });
-  const metrics = app.get(GatewayMetrics);
   const server = new RabbitMqServer({
     url: config.rabbitUrl,
     exchange: config.exchange,
     namePrefix: config.namePrefix,
-    queue: 'payment-gateway',
+    queue: GATEWAY_QUEUE,
     bindings: ['payment.*.requested', ...GATEWAY_SHOP_BINDINGS, ...ACCESS_ROUTING_KEYS],
     prefetch: config.prefetch,
     retryDelaysMs: config.retry.delaysMs,
     maxAttempts: config.retry.maxAttempts,
     connectionName: 'payment-gateway:consumer',
-    observer: metrics.observer(),
+    observer: messagingObserver(app.get(Metrics), { queue: GATEWAY_QUEUE }),
   });
   app.connectMicroservice({ strategy: server });
   await app.startAllMicroservices();
@@ -54,10 +54,5 @@ export async function bootstrapGateway(env: NodeJS.ProcessEnv = process.env, ove
   };
 }
 
-function loggerLevels(level: GatewayConfig['logLevel']) {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const map: Record<GatewayConfig['logLevel'], number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5, silent: -1 };
-  return order.slice(0, map[level] + 1) as ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[];
-}
-
-export const gatewayLogger = new Logger('payment-gateway');
+/** Process-level logger (startup, shutdown) with the same JSON format as the app's. */
+export const gatewayLogger = createLogger({ service: GATEWAY_SERVICE, messageContext: currentMessageContext });

@@ -160,8 +160,9 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
   });
 
   it('is ready with database and broker up, and lists the ledger', async () => {
-    const ready = await (await fetch(`${gateway.url}/health/ready`)).json();
-    expect(ready).toMatchObject({ status: 'ok', database: 'up', broker: 'up' });
+    const ready = (await (await fetch(`${gateway.url}/health/ready`)).json()) as any;
+    expect(ready).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, broker: { status: 'up' }, 'card-api-circuits': { status: 'up' } } });
+    expect(ready.info['card-api-circuits'].shops).toMatchObject({ [SHOP.shopId]: 'closed' });
     const list = (await (await adminFetch(`${gateway.url}/admin/requests?kind=auth&state=completed&limit=5`)).json()) as any;
     expect(list.requests.length).toBeGreaterThan(0);
     expect(list.requests.every((r: { kind: string; state: string }) => r.kind === 'auth' && r.state === 'completed')).toBe(true);
@@ -170,6 +171,11 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
     expect((await fetch(`${gateway.url}/admin/requests`)).status).toBe(401);
     expect((await fetch(`${gateway.url}/admin/requests`, { headers: { authorization: 'Bearer rcp_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-    expect(metrics).toMatch(/gateway_result_events_total\{type="AuthCompleted"\} \d+/);
+    expect(metrics).toMatch(/rcp_messages_published_total\{service="payment-gateway",type="AuthCompleted"\} [1-9]/);
+    expect(metrics).toMatch(/rcp_messages_consumed_total\{service="payment-gateway",queue="payment-gateway",type="AuthRequested",outcome="ack"\} [1-9]/);
+    expect(metrics).toMatch(/rcp_card_api_request_duration_seconds_count\{operation="authori",outcome="ok",code="[^"]+"\} [1-9]/);
+    expect(metrics).toMatch(/rcp_card_api_batch_size_count\{operation="authori"\} [1-9]/);
+    expect(metrics).toContain(`rcp_circuit_breaker_state{shop="${SHOP.shopId}",endpoint="rccs"} 0`);
+    expect(metrics).toMatch(/rcp_outbox_lag_seconds\{service="payment-gateway"\} \d/);
   });
 });

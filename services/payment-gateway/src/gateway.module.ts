@@ -1,7 +1,8 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { MessagingModule, OutboxService } from '@rcp/messaging';
+import { EventPublisher, MessagingModule, OutboxService, currentMessageContext } from '@rcp/messaging';
+import { HealthModule, Metrics, ObservabilityModule, brokerCheck, databaseCheck, healthCheck, loggerModule, messagingObserver } from '@rcp/observability';
 import { RccsClient } from '@rcp/rccs-client';
 import { AuthModule } from '@rcp/auth';
 import { BackgroundWorker } from './background/worker';
@@ -10,18 +11,17 @@ import { CLOCK, systemClock, type Clock } from './clock';
 import { ConfiguredCredentialsProvider, CREDENTIALS_PROVIDER, StoredCredentialsProvider, type CredentialsProvider } from './config/credentials';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { AdminController } from './http/admin.controller';
-import { HealthController } from './http/health.controller';
-import { MetricsController } from './http/metrics.controller';
-import { GatewayMetrics } from './http/metrics';
 import { ShopLimiter } from './limits/shop-limiter';
 import { PaymentRequestController } from './messaging/payment-request.controller';
 import { ShopEventsController } from './messaging/shop-events.controller';
 import { CONNECTION_PROBE, type ConnectionProbe } from './shops/connection-check';
 import { CardStatusReporter } from './operations/card-status';
+import { ASYNC_KINDS } from './operations/operation-kinds';
 import { parseBatchKey, RequestIntake } from './operations/request-intake';
 import { gatewayDataSourceOptions } from './persistence/data-source';
 import { Poller } from './polling/poller';
 import { Resubmitter } from './polling/resubmitter';
+import { instrumentRccsApi } from './rccs/instrumented-api';
 import { RccsGateway, type RccsApi } from './rccs/rccs-gateway';
 import { Reconciler } from './reconciliation/reconciler';
 import { OUTBOX, type OutboxPort } from './results/outbox-port';
@@ -30,6 +30,12 @@ import { StuckDetector } from './stuck/stuck-detector';
 import { Submitter, type SubmitOutcome } from './submission/submitter';
 
 export const RCCS_API = Symbol('RCCS_API');
+/** `service` of logs and metrics. */
+export const GATEWAY_SERVICE = 'payment-gateway';
+/** The request consumer's queue (before any test prefix). */
+export const GATEWAY_QUEUE = 'payment-gateway';
+/** `endpoint` label of the circuit-breaker gauge (one breaker per shop guards the whole card API). */
+const CARD_API_ENDPOINT = 'rccs';
 export const BATCHER = Symbol('BATCHER');
 
 /** Replaceable collaborators (tests inject a fake clock, fake API or another credentials source). */
@@ -65,9 +71,14 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, overrides: GatewayOverrides = {}): DynamicModule {
     const clock = overrides.clock ?? systemClock;
     const submitLeaseMs = config.rccs.connectTimeoutMs + 2 * config.rccs.responseTimeoutMs + 5000;
+    // One registry per app (this module is built once per app): the messaging observer needs it before DI exists.
+    const metrics = new Metrics(GATEWAY_SERVICE);
+    let rccsGateway: RccsGateway | undefined; // for the readiness report (HealthModule cannot inject this module's providers)
     return {
       module: GatewayModule,
       imports: [
+        ObservabilityModule.forRoot({ service: GATEWAY_SERVICE, instance: metrics }),
+        loggerModule({ service: GATEWAY_SERVICE, level: config.logLevel, messageContext: currentMessageContext }),
         TypeOrmModule.forRoot(gatewayDataSourceOptions(config.databaseUrl)),
         MessagingModule.forRoot({
           url: config.rabbitUrl,
@@ -75,18 +86,31 @@ export class GatewayModule {
           namePrefix: config.namePrefix,
           connectionName: 'payment-gateway:publisher',
           outbox: { enabled: true, pollIntervalMs: 500 },
+          observer: messagingObserver(metrics, { queue: GATEWAY_QUEUE }),
         }),
         // operator access (libs/auth): API keys replicated from order-service, admin routes, audit rows
         AuthModule.forRoot({
-          service: 'payment-gateway',
+          service: GATEWAY_SERVICE,
           bootstrapKey: config.auth.bootstrapKey,
           rateLimit: { limit: config.auth.rateLimitMax, ttlMs: config.auth.rateLimitWindowMs },
           cacheTtlMs: config.auth.cacheTtlMs,
           replicateKeys: true,
           now: () => clock.now(),
         }),
+        // /health/live, /health/ready: ready when PostgreSQL and RabbitMQ answer; the card-API circuit of every
+        // shop is reported but never fatal (an open circuit of one shop must not take the others out of service).
+        HealthModule.forRootAsync({
+          inject: [DataSource, EventPublisher],
+          useFactory: (ds: DataSource, publisher: EventPublisher) => ({
+            checks: [
+              databaseCheck(ds),
+              brokerCheck(() => publisher.isConnected()),
+              healthCheck('card-api-circuits', () => ({ shops: rccsGateway?.circuitStates() ?? {} })),
+            ],
+          }),
+        }),
       ],
-      controllers: [PaymentRequestController, ShopEventsController, HealthController, MetricsController, AdminController],
+      controllers: [PaymentRequestController, ShopEventsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
@@ -114,12 +138,13 @@ export class GatewayModule {
           provide: RccsGateway,
           inject: [RCCS_API, CREDENTIALS_PROVIDER, DataSource],
           useFactory: (api: RccsApi, creds: CredentialsProvider, ds: DataSource) =>
-            new RccsGateway(api, creds, new ShopLimiter(ds, config.limits, submitLeaseMs), {
+            (rccsGateway = new RccsGateway(instrumentRccsApi(api, metrics), creds, new ShopLimiter(ds, config.limits, submitLeaseMs), {
               callRetries: config.retry.callRetries,
               callRetryBaseMs: config.retry.callRetryBaseMs,
               breakerThreshold: config.breaker.threshold,
               breakerHalfOpenAfterMs: config.breaker.halfOpenAfterMs,
-            }),
+              onCircuitState: (shop, state) => metrics.setCircuitBreakerState(shop, CARD_API_ENDPOINT, state === 'isolated' ? 'open' : state),
+            })),
         },
         {
           provide: CONNECTION_PROBE,
@@ -129,12 +154,7 @@ export class GatewayModule {
             return { probe: (shopId, creds) => limiter.run(shopId, () => api.getRCCSRequestId(creds)) };
           },
         },
-        { provide: GatewayMetrics, inject: [RccsGateway], useFactory: (g: RccsGateway) => new GatewayMetrics(() => g.circuitStates()) },
-        {
-          provide: ResultWriter,
-          inject: [OUTBOX, GatewayMetrics],
-          useFactory: (o: OutboxPort, m: GatewayMetrics) => new ResultWriter(o, clock, { onResult: (type) => m.results.inc({ type }) }),
-        },
+        { provide: ResultWriter, inject: [OUTBOX], useFactory: (o: OutboxPort) => new ResultWriter(o, clock) },
         {
           provide: Submitter,
           inject: [DataSource, RccsGateway, ResultWriter],
@@ -174,7 +194,10 @@ export class GatewayModule {
                 leaseMs: submitLeaseMs,
                 retryDelayMs: config.retry.delaysMs[0] ?? 1000,
               }),
-              new StuckDetector(ds, o, clock, config.stuck.afterMs),
+              new StuckDetector(ds, o, clock, config.stuck.afterMs, (g) => {
+                for (const kind of ASYNC_KINDS) metrics.setPaymentOperationsInFlight(kind, g.inFlight[kind] ?? 0);
+                metrics.setPaymentOperationsStuck(g.stuck);
+              }),
               new Reconciler(ds, g, r, clock, config.reconcile.afterMs),
               {
                 tickMs: config.polling.tickMs,

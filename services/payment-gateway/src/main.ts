@@ -1,14 +1,15 @@
+import './tracing'; // MUST stay the first import: instrumentation only patches modules loaded after it
 import 'reflect-metadata';
 import { bootstrapGateway, gatewayLogger } from './bootstrap';
 
 async function main(): Promise<void> {
   const gateway = await bootstrapGateway();
-  gatewayLogger.log(`payment-gateway listening on ${gateway.url} (health, metrics, admin)`);
+  gatewayLogger.info(`payment-gateway listening on ${gateway.url} (health, metrics, admin)`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    gatewayLogger.log(`${signal}: shutting down gracefully`);
+    gatewayLogger.info(`${signal}: shutting down gracefully`);
     gateway
       .close()
       .then(() => process.exit(0))

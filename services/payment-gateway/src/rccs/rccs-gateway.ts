@@ -28,12 +28,23 @@ export class UnknownShopError extends Error {
   }
 }
 
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
 export interface ResilienceOptions {
   callRetries: number;
   callRetryBaseMs: number;
   breakerThreshold: number;
   breakerHalfOpenAfterMs: number;
+  /** Called when a shop's breaker is created (`closed`) and on every state change (metrics). */
+  onCircuitState?: (shopId: string, state: CircuitStateName) => void;
 }
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
 
 /** Records every raw exchange (key masked by the client) of a logical call, retries included. */
 export type ExchangeSink = (exchange: RccsExchange) => void;
@@ -84,14 +95,8 @@ export class RccsGateway {
   }
 
   /** Circuit state per shop, for readiness and metrics. */
-  circuitStates(): Record<string, 'closed' | 'open' | 'half-open' | 'isolated'> {
-    const names: Record<CircuitState, 'closed' | 'open' | 'half-open' | 'isolated'> = {
-      [CircuitState.Closed]: 'closed',
-      [CircuitState.Open]: 'open',
-      [CircuitState.HalfOpen]: 'half-open',
-      [CircuitState.Isolated]: 'isolated',
-    };
-    return Object.fromEntries([...this.breakers].map(([shop, b]) => [shop, names[b.state]]));
+  circuitStates(): Record<string, CircuitStateName> {
+    return Object.fromEntries([...this.breakers].map(([shop, b]) => [shop, STATE_NAMES[b.state]]));
   }
 
   async knowsShop(shopId: string): Promise<boolean> {
@@ -123,6 +128,11 @@ export class RccsGateway {
         { halfOpenAfter: this.options.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(this.options.breakerThreshold) },
       );
       this.breakers.set(shopId, b);
+      const report = this.options.onCircuitState;
+      if (report) {
+        report(shopId, 'closed');
+        b.onStateChange((state) => report(shopId, STATE_NAMES[state]));
+      }
     }
     return b;
   }

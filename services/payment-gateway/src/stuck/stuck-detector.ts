@@ -15,6 +15,12 @@ interface StuckRow {
   rccs_request_id: number | null;
 }
 
+/** Gauges of unresolved operations: in flight at the card API per kind, and stuck (past the deadline, unresolved). */
+export interface OperationGauges {
+  inFlight: Record<string, number>;
+  stuck: number;
+}
+
 /** Flags operations unresolved after `afterMs` with PaymentStuck, once per operation (flag + event in one transaction). */
 export class StuckDetector {
   constructor(
@@ -22,7 +28,29 @@ export class StuckDetector {
     private readonly outbox: OutboxPort,
     private readonly clock: Clock,
     private readonly afterMs: number,
+    private readonly onGauges?: (gauges: OperationGauges) => void,
   ) {}
+
+  /**
+   * Counts operations submitted to the card API without a final result (`in-flight`, per kind) and unresolved
+   * operations older than `afterMs` (stuck, flagged or not); reports them to `onGauges` (metrics).
+   */
+  async measure(): Promise<OperationGauges> {
+    const cutoff = new Date(this.clock.now().getTime() - this.afterMs);
+    const rows = await queryRows<{ kind: string; in_flight: string; stuck: string }>(
+      this.dataSource,
+      `SELECT kind, count(*) FILTER (WHERE state = 'in-flight') AS in_flight, count(*) FILTER (WHERE created_at < $1) AS stuck
+         FROM payment_operation WHERE state IN ('pending','in-flight','requeued') GROUP BY kind`,
+      [cutoff],
+    );
+    const gauges: OperationGauges = { inFlight: {}, stuck: 0 };
+    for (const r of rows) {
+      gauges.inFlight[r.kind] = Number(r.in_flight);
+      gauges.stuck += Number(r.stuck);
+    }
+    this.onGauges?.(gauges);
+    return gauges;
+  }
 
   async runOnce(): Promise<number> {
     const now = this.clock.now();
