@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { json } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -18,4 +19,56 @@ export function applyHttpSecurity(app: INestApplication, options: { corsOrigins:
       maxAge: 600,
     });
   }
+}
+
+/** Deepest JSON nesting accepted in a request body. Real payloads are a few levels deep. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Thrown while parsing a body nested deeper than allowed; body-parser turns it into a 400. */
+export class JsonTooDeepError extends Error {
+  readonly status = 400;
+  readonly statusCode = 400;
+  readonly expose = true;
+  readonly type = 'entity.too.deep';
+  constructor(readonly maxDepth: number) {
+    super(`request body is nested deeper than ${maxDepth} levels`);
+  }
+}
+
+/**
+ * Nesting depth of a JSON text, scanned without parsing (strings and escapes skipped). Deeply nested bodies would
+ * otherwise exhaust the stack in validation and answer 500.
+ */
+export function jsonDepth(buf: Buffer, stopAbove = Number.MAX_SAFE_INTEGER): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+      if (max > stopAbove) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * The JSON body parser every HTTP API uses (create the Nest app with `bodyParser: false`): a size limit and a nesting
+ * limit, both answered with 4xx in the service's error format instead of a crash or a 500.
+ */
+export function applyJsonBodyParser(app: INestApplication, options: { limit: string | number; maxDepth?: number }): void {
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+  app.use(
+    json({
+      limit: options.limit,
+      verify: (_req, _res, buf) => {
+        if (jsonDepth(buf, maxDepth) > maxDepth) throw new JsonTooDeepError(maxDepth);
+      },
+    }),
+  );
 }

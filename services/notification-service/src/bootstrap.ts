@@ -1,7 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { redactUrl } from '@rcp/config';
-import { applyHttpSecurity } from '@rcp/auth';
+import { applyHttpSecurity, applyJsonBodyParser } from '@rcp/auth';
 import { NotificationAppModule, NotificationOverrides } from './app.module';
 import { loadNotificationEnv } from './config/env';
 import { createValidationPipe } from './http/validation';
@@ -27,9 +27,11 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   const app = await NestFactory.create(NotificationAppModule.forRoot(env, options), {
     logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
     abortOnError: false,
+    bodyParser: false,
   });
   try {
     applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
+    applyJsonBodyParser(app, { limit: '1mb' });
     app.useGlobalPipes(createValidationPipe());
     app.connectMicroservice({ strategy: MessagingWiring.consumer(env) });
     await withTimeout(

@@ -3,10 +3,10 @@ import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, raw } from 'express';
+import { raw } from 'express';
 import { DataSource } from 'typeorm';
 import { RabbitMqServer } from '@rcp/messaging';
-import { applyHttpSecurity } from '@rcp/auth';
+import { applyHttpSecurity, applyJsonBodyParser } from '@rcp/auth';
 import { ensureDatabase, runMigrationsLocked } from '@rcp/database';
 import { OrderEnv } from './config/env';
 import { Clock, systemClock } from './common/clock';
@@ -55,7 +55,7 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
     logger: options.logger ?? nestLogLevels(env.LOG_LEVEL),
   });
   applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
-  app.use(json({ limit: env.JSON_BODY_LIMIT }));
+  applyJsonBodyParser(app, { limit: env.JSON_BODY_LIMIT });
   app.use(raw({ type: ['text/csv', 'text/plain', 'application/octet-stream'], limit: env.CSV_BODY_LIMIT }));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());

@@ -65,6 +65,11 @@ describe('order-service HTTP API', () => {
     const badAction = await h.http().post(`${base()}/actions/explode`).send({ orderNumbers: ['338459-20240531-00000001'] }).expect(400);
     expect(badAction.body.errors[0].field).toBe('action');
     await h.http().post(`${base()}/actions/authorize`).send({ orderNumbers: ['nope'] }).expect(400);
+    // Regressions found by the chaos fuzzer: both answered 500.
+    const notAList = await h.http().post(`${base()}/actions/authorize`).send({ orderNumbers: 'all' }).expect(400);
+    expect(notAList.body.errors.map((e: { field: string }) => e.field)).toContain('orderNumbers');
+    const deep = await h.http().post(base()).set('content-type', 'application/json').send('['.repeat(5000) + ']'.repeat(5000)).expect(400);
+    expect(deep.body.message).toContain('nested deeper');
     await h.http().patch(`${base()}/338459-20240531-00000002`).send({ billedAmount: -5 }).expect(400);
     await h.http().put(`/shops/${h.shopId}/settings`).send({ autoCapture: 'yes' }).expect(400);
     expect(await count()).toBe(before);

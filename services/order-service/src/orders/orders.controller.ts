@@ -94,7 +94,7 @@ export class OrdersController {
   }
 
   @Post('shops/:shopId/orders/actions/:action')
-  @Audit((req) => `order.${String(req.params.action)}`, { target: (req) => ((req.body as { orderNumbers?: unknown })?.orderNumbers as string[] | undefined)?.slice?.(0, 20).join(',') ?? null })
+  @Audit((req) => `order.${String(req.params.action)}`, { target: (req) => auditTarget((req.body as { orderNumbers?: unknown } | undefined)?.orderNumbers) })
   @HttpCode(200)
   @ApiQuery({ name: 'action', enum: BULK_ACTIONS })
   action(
@@ -128,4 +128,10 @@ export class OrdersController {
     }
     return this.importOrders.execute(shopId, content, who);
   }
+}
+
+/** The audit row's target: the first order numbers of a bulk action (the body is not validated yet when it is read). */
+function auditTarget(orderNumbers: unknown): string | null {
+  if (!Array.isArray(orderNumbers)) return null;
+  return orderNumbers.slice(0, 20).map(String).join(',').slice(0, 500) || null;
 }
