@@ -194,6 +194,21 @@ export const ledger = {
     );
   },
 
+  /**
+   * Milliseconds until the earliest due background work of any shop (a poll of an open request or the resubmission
+   * of a requeued operation); negative when overdue, null when nothing is scheduled. One read-only statement.
+   */
+  async msUntilNextDue(db: Db): Promise<number | null> {
+    const rows = await queryRows<{ ms: number | string | null }>(db,
+      `SELECT EXTRACT(EPOCH FROM (LEAST(
+                (SELECT min(next_poll_at) FROM card_request WHERE state IN ('id-obtained','submitted','outcome-unknown')),
+                (SELECT min(next_attempt_at) FROM payment_operation WHERE state = 'requeued')
+              ) - clock_timestamp())) * 1000 AS ms`,
+    );
+    const ms = rows[0]?.ms;
+    return ms === null || ms === undefined ? null : Number(ms);
+  },
+
   async findCardRequest(db: Db, id: string, lock = false): Promise<CardRequestRow | undefined> {
     const rows = await queryRows<CardRequestRow>(db, `SELECT * FROM card_request WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
     return rows[0];

@@ -37,6 +37,11 @@ export class Poller {
     return claimed.length;
   }
 
+  /** Milliseconds until the earliest due poll or resubmission (any shop); null when nothing is scheduled. */
+  msUntilDue(): Promise<number | null> {
+    return ledger.msUntilNextDue(this.dataSource);
+  }
+
   private async poll(shopId: string, requests: CardRequestRow[]): Promise<void> {
     const exchanges: RccsExchange[] = [];
     let statuses: RccsRequestStatus[];

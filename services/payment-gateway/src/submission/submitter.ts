@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { isRequestComplete, RccsTransportError, RccsValidationError, wasRequestRegistered, type RccsExchange, type RccsResult, type AsyncReplyValue, type RccsCredentials } from '@rcp/rccs-client';
 import { ledger, type CardRequestRow, type OperationRow } from '../ledger/ledger';
+import { pollSignal, type PollSignal } from '../polling/poll-signal';
 import { KIND_SPECS, type AsyncKind } from '../operations/operation-kinds';
 import type { RccsApi, RccsGateway } from '../rccs/rccs-gateway';
 import { UnknownShopError } from '../rccs/rccs-gateway';
@@ -25,6 +26,8 @@ export interface SubmitterOptions {
   firstPollDelayMs: number;
   /** Lease of an id-obtained request against the poller: longer than the longest possible submit call. */
   submitLeaseMs: number;
+  /** Told when a request was submitted (wakes the poller); default the process-wide {@link pollSignal}. */
+  pollSignal?: PollSignal;
 }
 
 class NothingToSubmit extends Error {}
@@ -111,6 +114,7 @@ export class Submitter {
         exchanges: submitExchanges,
         nextPollInMs: this.options.firstPollDelayMs,
       });
+      this.pollDueIn(this.options.firstPollDelayMs);
       return { outcomes, retryable: false };
     }
     // Request-level rejection: nothing registered; the per-order outcome is a failure the requester must see.
@@ -121,6 +125,10 @@ export class Submitter {
     });
     attached.forEach((o) => outcomes.set(o.operation_id, { kind: 'answered' }));
     return { outcomes, retryable: false };
+  }
+
+  private pollDueIn(ms: number): void {
+    (this.options.pollSignal ?? pollSignal).notify(ms);
   }
 
   /** Current state of the batch's operations; returns those that may be submitted now. */
@@ -183,9 +191,11 @@ export class Submitter {
       lastError: error,
       nextPollInMs: this.options.firstPollDelayMs,
     });
+    this.pollDueIn(this.options.firstPollDelayMs);
     const verdict = await this.checkRegistration(request);
     if (verdict === 'registered') {
       await ledger.moveCardRequest(this.dataSource, request.id, ['outcome-unknown'], 'submitted', { note: 'registered (getRCCSResult)', nextPollInMs: this.options.firstPollDelayMs });
+      this.pollDueIn(this.options.firstPollDelayMs);
       return { outcomes, retryable: false };
     }
     if (verdict === 'not-registered') {
