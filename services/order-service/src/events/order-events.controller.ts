@@ -1,5 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { DataSource } from 'typeorm';
 import { CardStatusReportV1, EventEnvelope, OrderReceivedV1, OrderShippedV1, PaymentRequestDeadLetteredV1, PaymentResultV1 } from '@rcp/contracts';
 import { EVENT_INBOX, EventInbox, INBOX_CONSUMER } from './outbox.port';
 import { ApplyPaymentResult, RESULT_SUCCESS } from '../orders/usecases/apply-payment-result';
@@ -26,6 +27,7 @@ export class OrderEventsController {
     private readonly results: ApplyPaymentResult,
     private readonly createOrder: CreateOrder,
     private readonly markShipped: MarkOrderShipped,
+    private readonly dataSource: DataSource,
   ) {}
 
   @EventPattern('AuthCompleted') authCompleted(@Payload() e: EventEnvelope<PaymentResultV1>) {
@@ -65,6 +67,13 @@ export class OrderEventsController {
 
   @EventPattern('OrderReceived')
   async orderReceived(@Payload() e: EventEnvelope<OrderReceivedV1>): Promise<void> {
+    // This queue binds order.received and the service announces every HTTP/CSV order as OrderReceived, so each of
+    // them comes back. An event for an order that exists cannot change anything (it would be ignored below), so it
+    // is dropped with one read before the inbox transaction — our own echo always, an external duplicate as well.
+    if (await this.createOrder.exists(this.dataSource, e.shopId, e.data.orderNumber)) {
+      this.logger.debug(`OrderReceived for existing order ${e.shopId}/${e.data.orderNumber}; ignored`);
+      return;
+    }
     await this.inbox.process(INBOX_CONSUMER, e, async (m) => {
       const d = e.data;
       try {

@@ -1,5 +1,5 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { createEnvelope, OrderReceived, OrderStatus } from '@rcp/contracts';
 import { OrderEntity } from '../../database/entities/order.entity';
 import { FlowMeta, OrderStore } from '../order-store';
@@ -26,12 +26,16 @@ export class OrderAlreadyExistsError extends ConflictException {
 export class CreateOrder {
   constructor(private readonly store: OrderStore) {}
 
-  async execute(manager: EntityManager, shopId: string, input: NewOrder, source: OrderEntity['source'], actor: string, meta: FlowMeta): Promise<OrderEntity> {
-    const existing = await manager
+  /** Whether the shop has a (not deleted) order with this number: one read, no transaction needed. */
+  exists(db: EntityManager | DataSource, shopId: string, orderNumber: string): Promise<boolean> {
+    return db
       .createQueryBuilder(OrderEntity, 'o')
-      .where('o.shop_id = :shopId AND o.order_number = :n AND o.deleted_at IS NULL', { shopId, n: input.orderNumber })
-      .getOne();
-    if (existing) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
+      .where('o.shop_id = :shopId AND o.order_number = :n AND o.deleted_at IS NULL', { shopId, n: orderNumber })
+      .getExists();
+  }
+
+  async execute(manager: EntityManager, shopId: string, input: NewOrder, source: OrderEntity['source'], actor: string, meta: FlowMeta): Promise<OrderEntity> {
+    if (await this.exists(manager, shopId, input.orderNumber)) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
     const order = manager.create(OrderEntity, {
       shopId,
       orderNumber: input.orderNumber,

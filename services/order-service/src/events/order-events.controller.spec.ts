@@ -1,0 +1,38 @@
+import type { DataSource } from 'typeorm';
+import { createEnvelope, OrderReceived, type EventEnvelope, type OrderReceivedV1 } from '@rcp/contracts';
+import { OrderEventsController } from './order-events.controller';
+import type { EventInbox } from './outbox.port';
+import type { CreateOrder } from '../orders/usecases/create-order';
+
+const received = (orderNumber: string) =>
+  createEnvelope(
+    OrderReceived,
+    { orderNumber, orderedAt: '2026-01-01T00:00:00.000Z', paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 },
+    { shopId: 'shop-1', correlationId: 'c-1', causationId: null, occurredAt: new Date('2026-01-01T00:00:00Z') },
+  ) as EventEnvelope<OrderReceivedV1>;
+
+function controller(known: Set<string>) {
+  const inboxCalls: string[] = [];
+  const inbox = { process: async (_c: string, e: EventEnvelope) => void inboxCalls.push(e.id) } as unknown as EventInbox;
+  const createOrder = {
+    exists: async (_db: unknown, _shop: string, n: string) => known.has(n),
+    execute: jest.fn(),
+  } as unknown as CreateOrder;
+  const c = new OrderEventsController(inbox, {} as never, createOrder, {} as never, {} as DataSource);
+  return { c, inboxCalls };
+}
+
+describe('OrderEventsController.orderReceived', () => {
+  it('drops OrderReceived of an existing order (our own echo) before the inbox — no transaction, no inbox row', async () => {
+    const { c, inboxCalls } = controller(new Set(['123456-20260101-00000001']));
+    await c.orderReceived(received('123456-20260101-00000001'));
+    expect(inboxCalls).toEqual([]);
+  });
+
+  it('still creates orders from an external OrderReceived through the inbox', async () => {
+    const { c, inboxCalls } = controller(new Set());
+    const e = received('123456-20260101-00000002');
+    await c.orderReceived(e);
+    expect(inboxCalls).toEqual([e.id]);
+  });
+});
