@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MessagingModule } from '@rcp/messaging';
+import { DataSource } from 'typeorm';
+import { EventPublisher, MessagingModule, currentMessageContext } from '@rcp/messaging';
+import { HealthModule, Metrics, ObservabilityModule, brokerCheck, databaseCheck, loggerModule, messagingObserver } from '@rcp/observability';
 import { AuthModule } from '@rcp/auth';
 import { ORDER_ENV, OrderEnv } from './config/env';
 import { CLOCK, Clock } from './common/clock';
@@ -21,9 +23,11 @@ import { parseCsvMapping } from './import/csv-orders';
 import { OrderEventsController } from './events/order-events.controller';
 import { MESSAGING_PORT_PROVIDERS } from './events/messaging-adapter';
 import { PaymentWatchService } from './jobs/payment-watch.service';
-import { HealthController } from './health/health.controller';
 import { ApiKeysController } from './access/api-keys.controller';
 import { ApiKeysService } from './access/api-keys.service';
+
+/** `service` of logs and metrics. */
+export const ORDER_SERVICE = 'order-service';
 
 /** Shared providers every module of this service can inject (env, clock). */
 @Module({})
@@ -44,16 +48,26 @@ export class CoreModule {
 @Module({})
 export class OrderServiceModule {
   static forRoot(env: OrderEnv, clock: Clock): DynamicModule {
+    // One registry per app (this module is built once per app): the messaging observer needs it before DI exists.
+    const metrics = new Metrics(ORDER_SERVICE);
     return {
       module: OrderServiceModule,
       imports: [
         CoreModule.forRoot(env, clock),
+        ObservabilityModule.forRoot({ service: ORDER_SERVICE, instance: metrics }),
+        loggerModule({ service: ORDER_SERVICE, level: env.LOG_LEVEL, messageContext: currentMessageContext }),
         TypeOrmModule.forRoot(orderDataSourceOptions(env.ORDER_DATABASE_URL)),
         MessagingModule.forRoot({
           url: env.RABBITMQ_URL,
           exchange: env.EXCHANGE,
           namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
           outbox: { enabled: true, pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS },
+          observer: messagingObserver(metrics, { queue: env.ORDER_QUEUE }),
+        }),
+        // GET /health/live, /health/ready (database and broker), public
+        HealthModule.forRootAsync({
+          inject: [DataSource, EventPublisher],
+          useFactory: (ds: DataSource, publisher: EventPublisher) => ({ checks: [databaseCheck(ds), brokerCheck(() => publisher.isConnected())] }),
         }),
         AuthModule.forRoot({
           service: 'order-service',
@@ -65,7 +79,7 @@ export class OrderServiceModule {
         ShopSettingsModule,
         OperationsModule,
       ],
-      controllers: [OrdersController, OrderEventsController, HealthController, ApiKeysController],
+      controllers: [OrdersController, OrderEventsController, ApiKeysController],
       providers: [
         ...MESSAGING_PORT_PROVIDERS,
         { provide: CSV_MAPPING, useValue: parseCsvMapping(env.CSV_HEADER_MAPPING) },

@@ -1,18 +1,20 @@
 import 'reflect-metadata';
-import { INestApplication, Logger } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { raw } from 'express';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { RabbitMqServer } from '@rcp/messaging';
+import { Metrics, createLogger, messagingObserver } from '@rcp/observability';
 import { applyHttpSecurity, applyJsonBodyParser } from '@rcp/auth';
 import { ensureDatabase, runMigrationsLocked } from '@rcp/database';
 import { OrderEnv } from './config/env';
 import { Clock, systemClock } from './common/clock';
 import { createValidationPipe, ErrorFilter } from './common/errors';
 import { ORDER_MIGRATION_LOCK_KEY, orderDataSourceOptions } from './database/data-source';
-import { OrderServiceModule } from './app.module';
+import { ORDER_SERVICE, OrderServiceModule } from './app.module';
 import { ORDER_SERVICE_BINDINGS } from './events/order-events.controller';
 import { SHOP_EVENT_BINDINGS } from './shops/shop-events.controller';
 import { ApiKeysService } from './access/api-keys.service';
@@ -20,7 +22,7 @@ import { ApiKeysService } from './access/api-keys.service';
 export interface OrderServiceOptions {
   /** Injectable clock (tests move time). */
   clock?: Clock;
-  /** Nest logger setting; default the Nest logger at the env's level. */
+  /** Nest logger setting (tests: `false`); default pino JSON lines at the env's `LOG_LEVEL`. */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
 
@@ -36,24 +38,20 @@ export async function migrateOrderDatabase(url: string): Promise<string[]> {
   }
 }
 
-function nestLogLevels(level: OrderEnv['LOG_LEVEL']): OrderServiceOptions['logger'] {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const cut = { silent: -1, fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
-  return cut < 0 ? false : [...order.slice(0, cut + 1)];
-}
-
 /**
  * Builds the order-service app: migrations, HTTP (validation, one error format, body limits, OpenAPI at
  * /docs) and the RabbitMQ consumer (queue `order-service`). The app is initialised; call `listen` to serve.
  */
 export async function createOrderServiceApp(env: OrderEnv, options: OrderServiceOptions = {}): Promise<INestApplication> {
-  const logger = new Logger('order-service');
   const applied = await migrateOrderDatabase(env.ORDER_DATABASE_URL);
-  if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length && options.logger !== false) createLogger({ service: ORDER_SERVICE, level: env.LOG_LEVEL }).info(`applied migrations: ${applied.join(', ')}`);
+  // Default: every Nest log line through pino (JSON, service, correlation/message ids, redaction; @rcp/observability).
+  const pino = options.logger === undefined;
   const app = await NestFactory.create<NestExpressApplication>(OrderServiceModule.forRoot(env, options.clock ?? systemClock), {
     bodyParser: false,
-    logger: options.logger ?? nestLogLevels(env.LOG_LEVEL),
+    ...(pino ? { bufferLogs: true } : { logger: options.logger }),
   });
+  if (pino) app.useLogger(app.get(PinoLogger));
   applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
   applyJsonBodyParser(app, { limit: env.JSON_BODY_LIMIT });
   app.use(raw({ type: ['text/csv', 'text/plain', 'application/octet-stream'], limit: env.CSV_BODY_LIMIT }));
@@ -77,6 +75,7 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
         queue: env.ORDER_QUEUE,
         bindings: [...ORDER_SERVICE_BINDINGS, ...SHOP_EVENT_BINDINGS],
         prefetch: env.ORDER_PREFETCH,
+        observer: messagingObserver(app.get(Metrics), { queue: env.ORDER_QUEUE }),
       }),
     },
     { inheritAppConfig: false },

@@ -1,5 +1,7 @@
+import './tracing'; // MUST stay the first import: instrumentation only patches modules loaded after it
 import { Logger } from '@nestjs/common';
 import { redactUrl } from '@rcp/config';
+import { createLogger } from '@rcp/observability';
 import { parseOrderEnv } from './config/env';
 import { createOrderServiceApp } from './app';
 
@@ -13,6 +15,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  createLogger({ service: 'order-service' }).fatal(`order-service failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -2,8 +2,8 @@ import { listHttpRoutes } from '@rcp/auth';
 import { ApiKeysService } from '../src/access/api-keys.service';
 import { Harness, orderBody, startHarness } from './harness';
 
-/** Public on purpose: probes, API/event documentation, the operator console's static files (its API calls need a key). Everything else must demand a key. */
-const PUBLIC = [/^\/health\//, /^\/docs/, /^\/asyncapi/, /^\/console/];
+/** Public on purpose: probes, Prometheus metrics, API/event documentation, the operator console's static files (its API calls need a key). Everything else must demand a key. */
+const PUBLIC = [/^\/health\//, /^\/metrics$/, /^\/docs/, /^\/asyncapi/, /^\/console/];
 const fill = (path: string, shopId: string, orderNumber: string) =>
   path.replace(':shopId', shopId).replace(':orderNumber', orderNumber).replace(':action', 'authorize').replace(':keyId', 'abcdefghijkl');
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
@@ -60,6 +60,7 @@ describe('order-service operator access and audit', () => {
   it('public routes stay public', async () => {
     await h.httpAs(undefined).get('/health/live').expect(200);
     await h.httpAs(undefined).get('/health/ready').expect(200);
+    await h.httpAs(undefined).get('/metrics').expect(200);
   });
 
   it('every mutating route: 403 for a viewer of the same shop (nothing changes)', async () => {

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Metrics } from '@rcp/observability';
 import { DataSource } from 'typeorm';
 import { AuthExpiring, createEnvelope, PaymentStuck } from '@rcp/contracts';
 import { OrderEntity } from '../database/entities/order.entity';
@@ -10,6 +11,8 @@ import { PaymentSettings } from '../domain/types';
 
 const DAY_MS = 86_400_000;
 const BATCH = 200;
+/** Longest interval between two measurements of the expiring/stuck gauges (ms). */
+const GAUGE_INTERVAL_MS = 30_000;
 
 /**
  * Periodic watches: authorizations about to lapse (AuthExpiring, each lead time once) and operations in
@@ -20,6 +23,7 @@ const BATCH = 200;
 export class PaymentWatchService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PaymentWatchService.name);
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly gaugedShops = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -27,11 +31,47 @@ export class PaymentWatchService implements OnApplicationBootstrap, OnApplicatio
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ORDER_ENV) private readonly env: OrderEnv,
     @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
     this.every(this.env.EXPIRY_JOB_INTERVAL_MS, 'expiry warnings', () => this.warnExpiring());
     this.every(this.env.STUCK_JOB_INTERVAL_MS, 'stuck detection', () => this.detectStuck());
+    // gauges follow the expiry job (off when it is off), at least every 30 s
+    if (this.metrics && this.env.EXPIRY_JOB_INTERVAL_MS > 0) {
+      this.every(Math.min(GAUGE_INTERVAL_MS, this.env.EXPIRY_JOB_INTERVAL_MS), 'payment gauges', () => this.measureGauges());
+    }
+  }
+
+  /**
+   * Sets `rcp_auth_expiring{shop}` (authorizations, not captured, expiring within the shop's longest warning lead
+   * time) and `rcp_payment_operations_stuck` (operations flagged stuck and still pending). Returns the numbers.
+   */
+  async measureGauges(): Promise<{ expiring: Record<string, number>; stuck: number }> {
+    const now = this.clock.now();
+    const all = await this.settings.all();
+    const lead = (s: PaymentSettings) => Math.max(0, ...s.expiryWarningLeadDays);
+    const leadByShop = Object.fromEntries([...all.byShop].map(([shop, s]) => [shop, lead(s)]));
+    const rows: { shop_id: string; n: string }[] = await this.dataSource.query(
+      `SELECT shop_id, count(*) AS n FROM orders
+        WHERE deleted_at IS NULL AND payment_tag = 'オーソリ済' AND auth_expires_at > $1
+          AND auth_expires_at <= $1 + make_interval(days => COALESCE(($2::jsonb ->> shop_id)::int, $3))
+        GROUP BY shop_id`,
+      [now, JSON.stringify(leadByShop), lead(all.defaults)],
+    );
+    const expiring: Record<string, number> = {};
+    for (const r of rows) expiring[r.shop_id] = Number(r.n);
+    const [{ n: stuck }]: { n: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS n FROM orders WHERE deleted_at IS NULL AND pending_operation_id IS NOT NULL AND pending_stuck_reported_at IS NOT NULL`,
+    );
+    if (this.metrics) {
+      for (const shop of new Set([...this.gaugedShops, ...Object.keys(expiring)])) {
+        this.metrics.setAuthExpiring(shop, expiring[shop] ?? 0);
+        this.gaugedShops.add(shop);
+      }
+      this.metrics.setPaymentOperationsStuck(Number(stuck));
+    }
+    return { expiring, stuck: Number(stuck) };
   }
 
   onApplicationShutdown(): void {
