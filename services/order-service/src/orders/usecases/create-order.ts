@@ -66,7 +66,7 @@ export class CreateOrder {
       deletedAt: null,
     });
     // Insert first so history rows can reference the id; the status history starts with the initial status.
-    const inserted = await manager.save(OrderEntity, order);
+    const inserted = this.store.track(manager, await manager.save(OrderEntity, order));
     const wf = await this.store.workflow(manager, inserted);
     wf.statusChanges.push({ from: null, to: inserted.status, cause: `order created (${source})`, actor });
     wf.initialize(actor);

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { BulkAction } from '../../domain/types';
-import { OrderStore } from '../order-store';
+import { BulkAction, PaymentSettings } from '../../domain/types';
+import { OrderEntity } from '../../database/entities/order.entity';
+import { OrderStore, WriteBatch } from '../order-store';
 import { AuditWriter } from '@rcp/auth';
 
 export interface ActionResult {
@@ -14,7 +15,16 @@ export interface ActionResult {
   paymentTag?: string | null;
 }
 
-/** A bulk payment action: one transaction per order (tag change + request event in the outbox together). */
+/** Orders per transaction of a bulk action. */
+export const ACTION_CHUNK_SIZE = 50;
+
+/**
+ * A bulk payment action. Orders go in chunks of {@link ACTION_CHUNK_SIZE} per transaction: the chunk's orders are
+ * locked in one statement, each order's tag change, request event and audit row are written in the chunk's
+ * transaction, and history rows / events of the whole chunk with one statement each. Every order keeps its own
+ * outcome. If anything fails, the chunk is rolled back as a whole and redone one order per transaction, so an
+ * order is never half-written and one bad order cannot take the others' work with it.
+ */
 @Injectable()
 export class RunPaymentAction {
   constructor(
@@ -26,36 +36,60 @@ export class RunPaymentAction {
   async execute(shopId: string, action: BulkAction, orderNumbers: string[], actor: string): Promise<{ action: BulkAction; correlationId: string; results: ActionResult[] }> {
     const correlationId = randomUUID();
     const results: ActionResult[] = [];
-    for (const orderNumber of [...new Set(orderNumbers)]) {
-      results.push(
-        await this.dataSource.transaction(async (manager) => {
-          // Audit row per order, in the order's transaction (a no-op outside an HTTP request).
-          const audit = (outcome: 'accepted' | 'refused', reason?: string, operationId?: string) =>
-            this.audit.recordCurrent(manager, {
-              action: `order.${action}`,
-              shopId,
-              target: orderNumber,
-              outcome,
-              reason: reason ?? (operationId ? `operationId ${operationId}` : null),
-              correlationId,
-            });
-          const order = await this.store.lock(manager, shopId, orderNumber);
-          if (!order) {
-            await audit('refused', 'order not found');
-            return { orderNumber, outcome: 'refused' as const, reason: 'order not found' };
-          }
-          const wf = await this.store.workflow(manager, order);
-          const outcome = wf.runAction(action, actor);
-          if (outcome.outcome === 'accepted') {
-            await this.store.save(manager, order, wf, { correlationId });
-            await audit('accepted', undefined, outcome.operationId);
-            return { orderNumber, outcome: 'accepted' as const, operation: outcome.operation, operationId: outcome.operationId, paymentTag: order.paymentTag };
-          }
-          await audit('refused', `${outcome.outcome}: ${outcome.reason}`);
-          return { orderNumber, outcome: outcome.outcome, reason: outcome.reason, paymentTag: order.paymentTag };
-        }),
-      );
+    const unique = [...new Set(orderNumbers)];
+    for (let i = 0; i < unique.length; i += ACTION_CHUNK_SIZE) {
+      const chunk = unique.slice(i, i + ACTION_CHUNK_SIZE);
+      let chunkResults: ActionResult[];
+      try {
+        chunkResults = await this.dataSource.transaction((manager) => this.runChunk(manager, shopId, action, chunk, actor, correlationId));
+      } catch (err) {
+        if (chunk.length === 1) throw err;
+        // one order per transaction: the others still commit; the failing one fails the call as before
+        chunkResults = [];
+        for (const orderNumber of chunk) {
+          chunkResults.push(...(await this.dataSource.transaction((manager) => this.runChunk(manager, shopId, action, [orderNumber], actor, correlationId))));
+        }
+      }
+      results.push(...chunkResults);
     }
     return { action, correlationId, results };
+  }
+
+  private async runChunk(manager: EntityManager, shopId: string, action: BulkAction, orderNumbers: string[], actor: string, correlationId: string): Promise<ActionResult[]> {
+    const orders = await this.store.lockMany(manager, shopId, orderNumbers);
+    const batch = new WriteBatch();
+    let settings: PaymentSettings | undefined; // one read per chunk (all orders are of one shop)
+    const results: ActionResult[] = [];
+    for (const orderNumber of orderNumbers) {
+      // Audit row per order, in the order's transaction (a no-op outside an HTTP request).
+      const audit = (outcome: 'accepted' | 'refused', reason?: string, operationId?: string) =>
+        this.audit.recordCurrent(manager, {
+          action: `order.${action}`,
+          shopId,
+          target: orderNumber,
+          outcome,
+          reason: reason ?? (operationId ? `operationId ${operationId}` : null),
+          correlationId,
+        });
+      const order: OrderEntity | undefined = orders.get(orderNumber);
+      if (!order) {
+        await audit('refused', 'order not found');
+        results.push({ orderNumber, outcome: 'refused', reason: 'order not found' });
+        continue;
+      }
+      settings ??= await this.store.settingsOf(manager, shopId);
+      const wf = await this.store.workflow(manager, order, settings);
+      const outcome = wf.runAction(action, actor);
+      if (outcome.outcome === 'accepted') {
+        await this.store.save(manager, order, wf, { correlationId }, [], batch);
+        await audit('accepted', undefined, outcome.operationId);
+        results.push({ orderNumber, outcome: 'accepted', operation: outcome.operation, operationId: outcome.operationId, paymentTag: order.paymentTag });
+        continue;
+      }
+      await audit('refused', `${outcome.outcome}: ${outcome.reason}`);
+      results.push({ orderNumber, outcome: outcome.outcome, reason: outcome.reason, paymentTag: order.paymentTag });
+    }
+    await this.store.flush(manager, batch);
+    return results;
   }
 }
