@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '@rcp/auth';
+import { currentMessageContext } from '@rcp/messaging';
+import { HealthModule, Metrics, ObservabilityModule, brokerCheck, databaseCheck, loggerModule, messagingObserver } from '@rcp/observability';
+import { DataSource } from 'typeorm';
 import { CLOCK, Clock, systemClock } from './clock';
 import { NotificationEnv } from './config/env';
 import { NOTIFICATION_ENV } from './config/tokens';
@@ -12,10 +14,13 @@ import { DeliveryWorker } from './delivery/delivery-worker';
 import { MAIL_SENDER, MailSender, SmtpMailSender } from './delivery/mail-sender';
 import { UndiciWebhookSender, WEBHOOK_SENDER, WebhookSender } from './delivery/webhook-sender';
 import { NotificationConsumer } from './events/notification.consumer';
-import { HealthController } from './health/health.controller';
 import { RulesController } from './rules/rules.controller';
 import { RulesService } from './rules/rules.service';
-import { MessagingWiring } from './messaging-wiring';
+import { MessagingWiring, NOTIFICATION_CONSUMER } from './messaging-wiring';
+import { CONSUMER_NAME } from './events/handled-events';
+
+/** `service` of logs and metrics. */
+export const NOTIFICATION_SERVICE = 'notification-service';
 
 export interface NotificationOverrides {
   clock?: Clock;
@@ -26,11 +31,20 @@ export interface NotificationOverrides {
 @Module({})
 export class NotificationAppModule {
   static forRoot(env: NotificationEnv, overrides: NotificationOverrides = {}): DynamicModule {
+    // One registry and one consumer per app (this module is built once per app); bootstrap connects the consumer.
+    const metrics = new Metrics(NOTIFICATION_SERVICE);
+    const consumer = MessagingWiring.consumer(env, messagingObserver(metrics, { queue: CONSUMER_NAME }));
     return {
       module: NotificationAppModule,
       imports: [
+        ObservabilityModule.forRoot({ service: NOTIFICATION_SERVICE, instance: metrics }),
+        loggerModule({ service: NOTIFICATION_SERVICE, messageContext: currentMessageContext }), // level: LOG_LEVEL (default info)
         TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL)),
-        TerminusModule,
+        // GET /health/live, /health/ready (PostgreSQL and the consumer's broker connection), public
+        HealthModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => ({ checks: [databaseCheck(ds), brokerCheck(() => consumer.isConnected())] }),
+        }),
         AuthModule.forRoot({
           service: 'notification-service',
           bootstrapKey: env.RCP_BOOTSTRAP_ADMIN_KEY,
@@ -40,9 +54,10 @@ export class NotificationAppModule {
           now: () => (overrides.clock ?? systemClock).now(),
         }),
       ],
-      controllers: [HealthController, RulesController, DeliveriesController, NotificationConsumer],
+      controllers: [RulesController, DeliveriesController, NotificationConsumer],
       providers: [
         { provide: NOTIFICATION_ENV, useValue: env },
+        { provide: NOTIFICATION_CONSUMER, useValue: consumer },
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         {
           provide: MAIL_SENDER,

@@ -1,17 +1,20 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { RabbitMqServer } from '@rcp/messaging';
+import { createLogger } from '@rcp/observability';
 import { redactUrl } from '@rcp/config';
 import { applyHttpSecurity, applyJsonBodyParser } from '@rcp/auth';
-import { NotificationAppModule, NotificationOverrides } from './app.module';
+import { NOTIFICATION_SERVICE, NotificationAppModule, NotificationOverrides } from './app.module';
 import { loadNotificationEnv } from './config/env';
 import { createValidationPipe } from './http/validation';
-import { MessagingWiring } from './messaging-wiring';
+import { NOTIFICATION_CONSUMER } from './messaging-wiring';
 import { migrateDatabase } from './migrate';
 
 export interface BootstrapOptions extends NotificationOverrides {
   /** Environment to validate (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Nest logger setting; false silences it (tests). */
+  /** Nest logger setting; false silences Nest's own lines (tests); default pino JSON lines at `LOG_LEVEL`. */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
 
@@ -21,19 +24,21 @@ export interface BootstrapOptions extends NotificationOverrides {
  */
 export async function bootstrap(options: BootstrapOptions = {}): Promise<INestApplication> {
   const env = loadNotificationEnv(options.env ?? process.env);
-  const log = new Logger('notification-service');
+  const log = createLogger({ service: NOTIFICATION_SERVICE });
   const applied = await migrateDatabase(env.NOTIFY_DATABASE_URL);
-  if (applied.length && options.logger !== false) log.log(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length && options.logger !== false) log.info(`applied migrations: ${applied.join(', ')}`);
+  const pino = options.logger === undefined;
   const app = await NestFactory.create(NotificationAppModule.forRoot(env, options), {
-    logger: options.logger ?? ['log', 'error', 'warn', 'fatal'],
+    ...(pino ? { bufferLogs: true } : { logger: options.logger }),
     abortOnError: false,
     bodyParser: false,
   });
+  if (pino) app.useLogger(app.get(PinoLogger));
   try {
     applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
     applyJsonBodyParser(app, { limit: '1mb' });
     app.useGlobalPipes(createValidationPipe());
-    app.connectMicroservice({ strategy: MessagingWiring.consumer(env) });
+    app.connectMicroservice({ strategy: app.get<RabbitMqServer>(NOTIFICATION_CONSUMER) });
     await withTimeout(
       app.startAllMicroservices(),
       env.NOTIFY_BROKER_CONNECT_TIMEOUT_MS,
@@ -45,7 +50,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     await app.close().catch(() => undefined);
     throw err;
   }
-  if (options.logger !== false) log.log(`listening on :${env.NOTIFY_PORT}; database ${redactUrl(env.NOTIFY_DATABASE_URL)}; broker ${redactUrl(env.RABBITMQ_URL)}`);
+  if (options.logger !== false) log.info(`listening on :${env.NOTIFY_PORT}; database ${redactUrl(env.NOTIFY_DATABASE_URL)}; broker ${redactUrl(env.RABBITMQ_URL)}`);
   return app;
 }
 

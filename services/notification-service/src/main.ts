@@ -1,6 +1,10 @@
+import './tracing'; // MUST stay the first import: instrumentation only patches modules loaded after it
 import 'reflect-metadata';
+import { createLogger } from '@rcp/observability';
 import { bootstrap } from './bootstrap';
 import { loadNotificationEnv } from './config/env';
+
+const log = createLogger({ service: 'notification-service' });
 
 async function main(): Promise<void> {
   const { NOTIFY_SHUTDOWN_TIMEOUT_MS } = loadNotificationEnv();
@@ -9,16 +13,16 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`notification-service: ${signal} received, stopping (consumer, delivery worker, HTTP)`);
+    log.info(`${signal} received, stopping (consumer, delivery worker, HTTP)`);
     const force = setTimeout(() => {
-      console.error('notification-service: graceful shutdown timed out');
+      log.error('graceful shutdown timed out');
       process.exit(1);
     }, NOTIFY_SHUTDOWN_TIMEOUT_MS + 5000);
     force.unref();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`notification-service: shutdown failed: ${(err as Error).message}`);
+        log.error(`shutdown failed: ${(err as Error).message}`);
         process.exit(1);
       },
     );
@@ -28,6 +32,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`notification-service failed to start: ${(err as Error).message}`);
+  log.fatal(`notification-service failed to start: ${(err as Error).message}`);
   process.exit(1);
 });

@@ -1,15 +1,18 @@
 import { Provider } from '@nestjs/common';
-import { InboxService, RabbitMqServer } from '@rcp/messaging';
+import { InboxService, RabbitMqServer, type MessagingObserver } from '@rcp/messaging';
 import { ACCESS_ROUTING_KEYS } from '@rcp/auth';
 import { DataSource } from 'typeorm';
 import { NotificationEnv } from './config/env';
 import { CONSUMER_NAME, HANDLED_ROUTING_KEYS } from './events/handled-events';
 import { INBOX } from './events/inbox.port';
 
+/** DI token of this app's {@link RabbitMqServer} (built with the module; `bootstrap` connects it). */
+export const NOTIFICATION_CONSUMER = Symbol('NOTIFICATION_CONSUMER');
+
 /** Everything this service takes from @rcp/messaging, in one place. It consumes only (publishes nothing). */
 export const MessagingWiring = {
   providers: [{ provide: INBOX, useFactory: (dataSource: DataSource) => new InboxService(dataSource), inject: [DataSource] }] as Provider[],
-  consumer(env: NotificationEnv): RabbitMqServer {
+  consumer(env: NotificationEnv, observer?: MessagingObserver): RabbitMqServer {
     return new RabbitMqServer({
       url: env.RABBITMQ_URL,
       exchange: env.EXCHANGE,
@@ -21,6 +24,7 @@ export const MessagingWiring = {
       maxAttempts: env.NOTIFY_CONSUMER_MAX_ATTEMPTS,
       closeTimeoutMs: env.NOTIFY_SHUTDOWN_TIMEOUT_MS,
       connectionName: 'consumer:notification-service',
+      observer,
     });
   },
 };

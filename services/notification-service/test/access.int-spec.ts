@@ -9,7 +9,7 @@ import { bootstrap } from '../src/bootstrap';
 import { sampleEvents } from './fixtures';
 
 const ADMIN_KEY = generateApiKey().key;
-const PUBLIC = [/^\/health\//];
+const PUBLIC = [/^\/health\//, /^\/metrics$/];
 const isRead = (m: string) => m === 'GET' || m === 'HEAD';
 
 /** Keys are issued by a real order-service process (the key authority) and reach this service over RabbitMQ. */
@@ -112,6 +112,7 @@ describe('notification-service operator access (keys replicated from order-servi
       expect({ route: `${r.method} ${r.path}`, status: revoked.status }).toEqual({ route: `${r.method} ${r.path}`, status: 401 });
     }
     await as().get('/health/live').expect(200);
+    await as().get('/metrics').expect(200);
   });
 
   it('every mutating route: 403 for a viewer', async () => {
