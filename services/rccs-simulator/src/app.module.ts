@@ -1,4 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ObservabilityModule } from '@rcp/observability';
 import { AdminController, AdminOrdersController } from './admin/admin.controller';
 import { JsonBodyMiddleware } from './admin/json-body.middleware';
 import { LoopbackGuard } from './admin/loopback.guard';
@@ -22,6 +23,8 @@ export class SimulatorModule implements NestModule {
   static register(parts: SimulatorParts): DynamicModule {
     return {
       module: SimulatorModule,
+      // GET /metrics (HTTP request metrics, process metrics); health stays the simulator's own (it also serves /health)
+      imports: [ObservabilityModule.forRoot({ service: 'rccs-simulator' })],
       controllers: [SoapController, AdminController, AdminOrdersController, HealthController],
       providers: [
         { provide: SimulatorRuntime, useValue: parts.runtime },

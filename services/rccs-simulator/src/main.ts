@@ -1,4 +1,6 @@
+import './tracing'; // MUST stay the first import: instrumentation only patches modules loaded after it
 import pino from 'pino';
+import { pinoOptions } from '@rcp/observability';
 import { InvalidEnvironmentError, redactUrl } from '@rcp/config';
 import { startSimulator } from './bootstrap';
 import { configFromEnv } from './config';
@@ -15,11 +17,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({
-    name: 'rccs-simulator',
-    level: config.logLevel,
-    redact: { paths: ['authKey', '*.authKey', 'serviceSecret', '*.serviceSecret', 'licenseKey', '*.licenseKey'], censor: '***' },
-  });
+  // the shared JSON line format (service, ISO time, level names, secret redaction) plus the simulator's own secrets
+  const base = pinoOptions({ service: 'rccs-simulator', level: config.logLevel });
+  const redact = base.redact as { paths: string[]; censor: string };
+  const logger = pino({ ...base, redact: { ...redact, paths: [...redact.paths, 'serviceSecret', '*.serviceSecret', 'licenseKey', '*.licenseKey'] } });
   const sim = await startSimulator({ logger });
   logger.info(
     {
