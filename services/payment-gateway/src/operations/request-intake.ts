@@ -31,6 +31,9 @@ export class TransientSubmitError extends Error {
 }
 
 export const batchKey = (shopId: string, kind: AsyncKind) => `${shopId}\u0000${kind}`;
+/** A batch key of its own: the operation is submitted alone (a batch of one). */
+export const soloBatchKey = (shopId: string, kind: AsyncKind, operationId: string) => `${batchKey(shopId, kind)}\u0000${operationId}`;
+/** Shop and kind of a {@link batchKey} or {@link soloBatchKey}. */
 export const parseBatchKey = (key: string) => {
   const [shopId, kind] = key.split('\u0000') as [string, AsyncKind];
   return { shopId, kind };
@@ -51,7 +54,10 @@ export class RequestIntake {
 
   async handle(envelope: EventEnvelope<PaymentRequestData>, kind: AsyncKind, delivery: DeliveryInfo): Promise<void> {
     const data = envelope.data;
-    const key = batchKey(envelope.shopId, kind);
+    // A redelivery (its submission failed transiently) or a replay goes alone: a request-level failure of a batch
+    // fails all its orders, and a poisonous order (e.g. one the API always answers with HTTP 500) would take the
+    // orders batched with it down on every retry (docs/reliability.md F1). Alone, it can only fail itself.
+    const key = delivery.attempt > 1 || delivery.replayed ? soloBatchKey(envelope.shopId, kind, data.operationId) : batchKey(envelope.shopId, kind);
     // tell the batcher this operation is on its way, so a burst of requests goes out together
     const withdraw = this.batcher.announce(key);
     let pending: Promise<SubmitOutcome>;

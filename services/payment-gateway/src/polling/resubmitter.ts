@@ -26,11 +26,8 @@ export class Resubmitter {
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += this.options.batchSize) {
         const chunk = group.slice(i, i + this.options.batchSize);
-        const first = chunk[0] as OperationRow;
-        const outcomes = await this.submitter.submitBatch(first.shop_id, first.kind as AsyncKind, chunk.map((o) => o.operation_id));
-        const failed = chunk.filter((_, j) => outcomes[j]?.kind === 'retry');
+        const { failed, error } = await this.submitIsolating(chunk);
         if (failed.length === 0) continue;
-        const error = (outcomes.find((o) => o.kind === 'retry') as { error: string }).error;
         const exhausted = failed.filter((o) => o.attempts + 1 >= this.options.maxAttempts);
         const again = failed.filter((o) => o.attempts + 1 < this.options.maxAttempts);
         await this.dataSource.transaction(async (m) => {
@@ -45,5 +42,23 @@ export class Resubmitter {
       }
     }
     return ops.length;
+  }
+
+  /**
+   * Submits the operations; when a batch of several fails, its failed members are split in halves and submitted
+   * again, down to batches of one, so a poisonous order (e.g. one the API always answers with HTTP 500) can only fail
+   * itself (docs/reliability.md F1). Not split when the circuit is open (nothing reached the API). Returns the
+   * operations that failed alone (or with the circuit open) and the last error.
+   */
+  private async submitIsolating(chunk: OperationRow[]): Promise<{ failed: OperationRow[]; error: string }> {
+    const first = chunk[0] as OperationRow;
+    const outcomes = await this.submitter.submitBatch(first.shop_id, first.kind as AsyncKind, chunk.map((o) => o.operation_id));
+    const failed = chunk.filter((_, j) => outcomes[j]?.kind === 'retry');
+    const error = (outcomes.find((o) => o.kind === 'retry') as { error: string } | undefined)?.error ?? '';
+    if (failed.length <= 1 || /circuit open/.test(error)) return { failed, error };
+    const half = Math.ceil(failed.length / 2);
+    const a = await this.submitIsolating(failed.slice(0, half));
+    const b = await this.submitIsolating(failed.slice(half));
+    return { failed: [...a.failed, ...b.failed], error: b.error || a.error };
   }
 }
