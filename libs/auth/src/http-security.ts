@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { json } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -71,4 +71,30 @@ export function applyJsonBodyParser(app: INestApplication, options: { limit: str
       },
     }),
   );
+}
+
+/** Media types a route accepts besides JSON, e.g. a CSV upload. */
+export interface MediaTypeException {
+  path: RegExp;
+  types: string[];
+}
+
+/**
+ * Answers 415 to a request that carries a body in a media type the route does not take (JSON everywhere, plus the
+ * listed exceptions), instead of silently treating an unparsed body as empty.
+ */
+export function rejectUnsupportedMediaTypes(app: INestApplication, exceptions: MediaTypeException[] = []): void {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const allowed = ['application/json', ...exceptions.filter((e) => e.path.test(req.path)).flatMap((e) => e.types)];
+    if (allowed.includes(type)) return next();
+    res.status(415).json({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: `this route takes ${allowed.join(' or ')} bodies, not ${type || 'an untyped body'}`,
+      errors: [{ field: 'content-type', message: `must be ${allowed.join(' or ')}` }],
+    });
+  });
 }

@@ -4,7 +4,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { RabbitMqServer } from '@rcp/messaging';
 import { createLogger } from '@rcp/observability';
 import { redactUrl } from '@rcp/config';
-import { applyHttpSecurity, applyJsonBodyParser } from '@rcp/auth';
+import { applyHttpSecurity, applyJsonBodyParser, rejectUnsupportedMediaTypes } from '@rcp/auth';
 import { NOTIFICATION_SERVICE, NotificationAppModule, NotificationOverrides } from './app.module';
 import { loadNotificationEnv } from './config/env';
 import { createValidationPipe } from './http/validation';
@@ -36,6 +36,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   if (pino) app.useLogger(app.get(PinoLogger));
   try {
     applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
+    rejectUnsupportedMediaTypes(app);
     applyJsonBodyParser(app, { limit: '1mb' });
     app.useGlobalPipes(createValidationPipe());
     app.connectMicroservice({ strategy: app.get<RabbitMqServer>(NOTIFICATION_CONSUMER) });

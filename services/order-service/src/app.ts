@@ -8,7 +8,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { RabbitMqServer } from '@rcp/messaging';
 import { Metrics, createLogger, messagingObserver } from '@rcp/observability';
-import { applyHttpSecurity, applyJsonBodyParser } from '@rcp/auth';
+import { applyHttpSecurity, applyJsonBodyParser, rejectUnsupportedMediaTypes } from '@rcp/auth';
 import { ensureDatabase, runMigrationsLocked } from '@rcp/database';
 import { OrderEnv } from './config/env';
 import { Clock, systemClock } from './common/clock';
@@ -53,6 +53,9 @@ export async function createOrderServiceApp(env: OrderEnv, options: OrderService
   });
   if (pino) app.useLogger(app.get(PinoLogger));
   applyHttpSecurity(app, { corsOrigins: env.CORS_ORIGINS });
+  rejectUnsupportedMediaTypes(app, [
+    { path: /^\/shops\/[^/]+\/orders\/import$/, types: ['text/csv', 'text/plain', 'application/octet-stream', 'multipart/form-data'] },
+  ]);
   applyJsonBodyParser(app, { limit: env.JSON_BODY_LIMIT });
   app.use(raw({ type: ['text/csv', 'text/plain', 'application/octet-stream'], limit: env.CSV_BODY_LIMIT }));
   app.useGlobalPipes(createValidationPipe());

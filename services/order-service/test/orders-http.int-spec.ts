@@ -70,6 +70,8 @@ describe('order-service HTTP API', () => {
     expect(notAList.body.errors.map((e: { field: string }) => e.field)).toContain('orderNumbers');
     const deep = await h.http().post(base()).set('content-type', 'application/json').send('['.repeat(5000) + ']'.repeat(5000)).expect(400);
     expect(deep.body.message).toContain('nested deeper');
+    const notJson = await h.http().put(`/shops/${h.shopId}/settings`).set('content-type', 'text/plain').send('autoCapture=true').expect(415);
+    expect(notJson.body.errors).toEqual([expect.objectContaining({ field: 'content-type' })]);
     await h.http().patch(`${base()}/338459-20240531-00000002`).send({ billedAmount: -5 }).expect(400);
     await h.http().put(`/shops/${h.shopId}/settings`).send({ autoCapture: 'yes' }).expect(400);
     expect(await count()).toBe(before);
