@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createEnvelope, OrderReceived, type EventEnvelope, type OrderReceivedV1 } from '@rcp/contracts';
 import { OrderEventsController } from './order-events.controller';
+import { ownAnnouncements, RecentIds } from './own-announcements';
 import type { EventInbox } from './outbox.port';
 import type { CreateOrder } from '../orders/usecases/create-order';
 
@@ -23,9 +24,11 @@ function controller(known: Set<string>) {
 }
 
 describe('OrderEventsController.orderReceived', () => {
-  it('drops OrderReceived of an existing order (our own echo) before the inbox — no transaction, no inbox row', async () => {
+  it('drops our own OrderReceived echo before the inbox — no transaction, no inbox row', async () => {
     const { c, inboxCalls } = controller(new Set(['123456-20260101-00000001']));
-    await c.orderReceived(received('123456-20260101-00000001'));
+    const echo = received('123456-20260101-00000001');
+    ownAnnouncements.add(echo.id); // what CreateOrder does when it announces an order
+    await c.orderReceived(echo);
     expect(inboxCalls).toEqual([]);
   });
 
@@ -34,5 +37,25 @@ describe('OrderEventsController.orderReceived', () => {
     const e = received('123456-20260101-00000002');
     await c.orderReceived(e);
     expect(inboxCalls).toEqual([e.id]);
+  });
+
+  it('sends an external OrderReceived of a known order to the inbox unchanged (no step that could reorder it)', async () => {
+    const { c, inboxCalls } = controller(new Set(['123456-20260101-00000003']));
+    const e = received('123456-20260101-00000003');
+    await c.orderReceived(e);
+    expect(inboxCalls).toEqual([e.id]);
+  });
+});
+
+describe('RecentIds', () => {
+  it('remembers a bounded number of ids, oldest forgotten first, each taken once', () => {
+    const r = new RecentIds(2);
+    r.add('a');
+    r.add('b');
+    r.add('c');
+    expect(r.size).toBe(2);
+    expect(r.take('a')).toBe(false);
+    expect(r.take('c')).toBe(true);
+    expect(r.take('c')).toBe(false);
   });
 });

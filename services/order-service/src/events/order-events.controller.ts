@@ -3,6 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { CardStatusReportV1, EventEnvelope, OrderReceivedV1, OrderShippedV1, PaymentRequestDeadLetteredV1, PaymentResultV1 } from '@rcp/contracts';
 import { EVENT_INBOX, EventInbox, INBOX_CONSUMER } from './outbox.port';
+import { ownAnnouncements } from './own-announcements';
 import { ApplyPaymentResult, RESULT_SUCCESS } from '../orders/usecases/apply-payment-result';
 import { CreateOrder, OrderAlreadyExistsError } from '../orders/usecases/create-order';
 import { MarkOrderShipped } from '../orders/usecases/mark-order-shipped';
@@ -68,9 +69,10 @@ export class OrderEventsController {
   @EventPattern('OrderReceived')
   async orderReceived(@Payload() e: EventEnvelope<OrderReceivedV1>): Promise<void> {
     // This queue binds order.received and the service announces every HTTP/CSV order as OrderReceived, so each of
-    // them comes back. An event for an order that exists cannot change anything (it would be ignored below), so it
-    // is dropped with one read before the inbox transaction — our own echo always, an external duplicate as well.
-    if (await this.createOrder.exists(this.dataSource, e.shopId, e.data.orderNumber)) {
+    // them comes back. Our own echo (recognised by id, no database) is dropped with one read confirming the order
+    // exists, before any inbox transaction. External events go straight to the inbox as before: an extra step in
+    // front of them would let a later duplicate overtake the first event of an order.
+    if (ownAnnouncements.take(e.id) && (await this.createOrder.exists(this.dataSource, e.shopId, e.data.orderNumber))) {
       this.logger.debug(`OrderReceived for existing order ${e.shopId}/${e.data.orderNumber}; ignored`);
       return;
     }

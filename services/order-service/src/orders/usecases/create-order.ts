@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { createEnvelope, OrderReceived, OrderStatus } from '@rcp/contracts';
 import { OrderEntity } from '../../database/entities/order.entity';
 import { FlowMeta, OrderStore } from '../order-store';
+import { ownAnnouncements } from '../../events/own-announcements';
 
 export interface NewOrder {
   orderNumber: string;
@@ -89,6 +90,7 @@ export class CreateOrder {
               { shopId, correlationId: meta.correlationId, causationId: meta.causationId ?? null, occurredAt: this.store.now() },
             ),
           ];
+    for (const e of announce) ownAnnouncements.add(e.id); // its echo is dropped cheaply by the consumer
     return this.store.save(manager, inserted, wf, meta, announce);
   }
 }
