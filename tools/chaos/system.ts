@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEnvelope, OrderShipped, type EventEnvelope } from '@rcp/contracts';
+import { generateApiKey } from '@rcp/auth';
 import { EventPublisher, ParkingLot, resolveTopology } from '@rcp/messaging';
+import { Keyring } from '@rcp/secrets';
 import { createTestDatabase, freePort, spawnService, testRabbitUrl, uniqueName, type SpawnedService, type TestDatabase } from '@rcp/testing';
 import type { BusEvent, Notification } from './invariants';
 import { TcpProxy } from './tcp-proxy';
@@ -256,7 +258,13 @@ export class ChaosSystem {
   /** Card-API auth key: a canary that must never appear in any log. */
   readonly canaryAuthKey = `CANARY-KEY-${randomBytes(6).toString('hex')}`;
   /** order-service bootstrap admin key (`rcp_<12>_<43>`); its secret part is a canary too. */
-  readonly adminKey = `rcp_${randomBytes(9).toString('base64url')}_${randomBytes(32).toString('base64url')}`;
+  readonly adminKey = generateApiKey().key;
+  /** Credential keyrings as production has them (credential routes answer 503 without them). */
+  private readonly keyrings = {
+    CREDENTIALS_ENCRYPTION_KEYS: Keyring.generateEntry('chaos1'),
+    CREDENTIALS_TRANSPORT_KEYS: Keyring.generateEntry('chaos1'),
+    GATEWAY_CREDENTIALS_KEYS: Keyring.generateEntry('chaos1'),
+  };
   readonly webhookSecret = `chaos-webhook-${randomBytes(12).toString('hex')}`;
   readonly dbs = {} as Record<ServiceName, TestDatabase>;
   readonly amqpProxies = {} as Record<ProxiedService, TcpProxy>;
@@ -344,6 +352,8 @@ export class ChaosSystem {
       GATEWAY_SHOP_REQUESTS_PER_SECOND: '50',
       GATEWAY_SHOP_BURST: '50',
       GATEWAY_SHOPS: JSON.stringify([{ shopId: SHOP_ID, shopUrl: SHOP_ID, userName: 'chaos-user', authKey: this.canaryAuthKey }]),
+      GATEWAY_CREDENTIALS_KEYS: this.keyrings.GATEWAY_CREDENTIALS_KEYS,
+      CREDENTIALS_TRANSPORT_KEYS: this.keyrings.CREDENTIALS_TRANSPORT_KEYS,
       RCP_BOOTSTRAP_ADMIN_KEY: this.adminKey,
       LOG_LEVEL: log,
     }));
@@ -354,6 +364,8 @@ export class ChaosSystem {
       OUTBOX_POLL_INTERVAL_MS: '200',
       DEFAULT_AUTO_CAPTURE: 'true',
       DEFAULT_AUTO_PROGRESS: 'true',
+      CREDENTIALS_ENCRYPTION_KEYS: this.keyrings.CREDENTIALS_ENCRYPTION_KEYS,
+      CREDENTIALS_TRANSPORT_KEYS: this.keyrings.CREDENTIALS_TRANSPORT_KEYS,
       RCP_BOOTSTRAP_ADMIN_KEY: this.adminKey,
       RATE_LIMIT_MAX: '1000000',
       LOG_LEVEL: log,

@@ -72,6 +72,8 @@ describe('order-service HTTP API', () => {
     expect(deep.body.message).toContain('nested deeper');
     const notJson = await h.http().put(`/shops/${h.shopId}/settings`).set('content-type', 'text/plain').send('autoCapture=true').expect(415);
     expect(notJson.body.errors).toEqual([expect.objectContaining({ field: 'content-type' })]);
+    const unknownField = await h.http().post(`/shops/${h.shopId}/connection-check`).send({ force: true }).expect(400);
+    expect(unknownField.body.errors).toEqual([expect.objectContaining({ field: 'force' })]);
     await h.http().patch(`${base()}/338459-20240531-00000002`).send({ billedAmount: -5 }).expect(400);
     await h.http().put(`/shops/${h.shopId}/settings`).send({ autoCapture: 'yes' }).expect(400);
     expect(await count()).toBe(before);

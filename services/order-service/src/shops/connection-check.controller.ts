@@ -1,11 +1,21 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Response } from 'express';
 import { Audit, CurrentPrincipal, Principal, actorLabel } from '@rcp/auth';
 import { ShopIdPipe } from '../common/params';
 import { FieldValidationException } from '../common/errors';
 import { ConnectionCheckService, ConnectionCheckView } from './connection-check.service';
 import { ShopHistory } from './shop-history';
+
+/** The connection check's body: empty, `{}`, or an optional note for the shop history; anything else is a 400. */
+export class ConnectionCheckRequestDto {
+  @ApiPropertyOptional({ description: 'optional free-text note; the check itself takes no parameters' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  note?: string;
+}
 
 /** 接続確認 and the shop history. */
 @ApiTags('shop settings')
@@ -20,7 +30,12 @@ export class ConnectionCheckController {
   @Post('connection-check')
   @HttpCode(200)
   @Audit('connection-check')
-  async run(@Param('shopId', ShopIdPipe) shopId: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<ConnectionCheckView> {
+  async run(
+    @Param('shopId', ShopIdPipe) shopId: string,
+    @Body() _body: ConnectionCheckRequestDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConnectionCheckView> {
     const checkId = await this.checks.request(shopId, actorLabel(principal));
     const view = await this.checks.waitForResult(shopId, checkId);
     if (view.status !== 'completed') res.status(202);
