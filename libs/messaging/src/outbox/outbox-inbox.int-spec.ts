@@ -100,6 +100,30 @@ describe('transactional outbox', () => {
     await r.stop();
   });
 
+  // Regression: a terminated LISTEN connection was released twice (error event + failed query / stop), and the second
+  // release threw inside an event handler, killing the process.
+  it('survives its LISTEN connection being terminated, reconnects and still wakes on NOTIFY', async () => {
+    const crashes: unknown[] = [];
+    const onUncaught = (err: unknown) => crashes.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const r = relay({ pollIntervalMs: 60_000 });
+      r.start();
+      const listeners = async () =>
+        (await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`)) as { pid: number }[];
+      const first = await waitFor(async () => ((await listeners()).length ? await listeners() : undefined), 'the relay LISTENs', 5000);
+      for (const { pid } of first) await dataSource.query(`SELECT pg_terminate_backend($1)`, [pid]);
+      await waitFor(async () => (await listeners()).some((l) => !first.some((f) => f.pid === l.pid)), 'a new LISTEN connection', 10_000);
+      const e = authRequested();
+      await addInTransaction([e]);
+      await waitFor(() => delivered([e.id]), 'the reconnected relay publishes on NOTIFY', 5000);
+      await r.stop();
+      expect(crashes).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('survives an unreachable broker and catches up once it is back; nothing lost', async () => {
     const dead = new EventPublisher({ url: 'amqp://guest:guest@127.0.0.1:1', confirmTimeoutMs: 200, connectionName: `${prefix}-dead`, logger: quietLogger });
     const r = relay({ maxBackoffMs: 300 }, dead);

@@ -56,6 +56,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private wakeRequested = false;
   private wake?: (force?: boolean) => void;
   private listener?: PoolClient;
+  private releaseListener?: (err?: Error | boolean) => void;
   private listenerRetry?: NodeJS.Timeout;
   private lastPrune = 0;
   private lastLagReport = 0;
@@ -95,10 +96,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await this.loopDone;
     clearTimeout(this.listenerRetry);
     const listener = this.listener;
-    this.listener = undefined;
-    if (listener) {
+    const release = this.releaseListener;
+    if (listener && release) {
       await listener.query(`UNLISTEN *`).catch(() => undefined);
-      listener.release();
+      release();
     }
   }
 
@@ -267,32 +268,52 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.log.warn('no PostgreSQL pool found on the DataSource; the outbox relay only polls');
       return;
     }
-    let client: PoolClient | undefined;
+    let client: PoolClient;
     try {
       client = await pool.connect();
-      const current = client;
-      current.on('error', (err) => {
-        this.log.warn(`outbox LISTEN connection lost (${errorMessage(err)}); reconnecting`);
-        if (this.listener === current) this.listener = undefined;
-        current.release(err);
-        this.scheduleListener();
-      });
-      current.on('notification', () => {
-        this.wakeRequested = true;
-        this.kick(false);
-      });
-      await current.query(`LISTEN "${(this.options.channel ?? OUTBOX_NOTIFY_CHANNEL).replace(/"/g, '""')}"`);
-      if (!this.running) {
-        current.release();
-        return;
-      }
-      this.listener = current;
-      this.kick(false); // rows may have arrived while we were not listening
     } catch (err) {
       this.log.warn(`cannot LISTEN for outbox inserts (${errorMessage(err)}); polling meanwhile`);
-      if (client && this.listener !== client) client.release(err instanceof Error ? err : true);
       this.scheduleListener();
+      return;
     }
+    const current = client;
+    // The connection can fail more than once (an error event and the pending query's rejection, or a stop racing a
+    // failure); it goes back to the pool exactly once — a second release throws inside an event handler.
+    let released = false;
+    const release = (err?: Error | boolean): void => {
+      if (released) return;
+      released = true;
+      if (this.listener === current) this.listener = undefined;
+      this.releaseListener = undefined;
+      current.release(err);
+    };
+    current.on('error', (err) => {
+      if (released) return;
+      this.log.warn(`outbox LISTEN connection lost (${errorMessage(err)}); reconnecting`);
+      release(err);
+      this.scheduleListener();
+    });
+    current.on('notification', () => {
+      this.wakeRequested = true;
+      this.kick(false);
+    });
+    try {
+      await current.query(`LISTEN "${(this.options.channel ?? OUTBOX_NOTIFY_CHANNEL).replace(/"/g, '""')}"`);
+    } catch (err) {
+      if (!released) {
+        this.log.warn(`cannot LISTEN for outbox inserts (${errorMessage(err)}); polling meanwhile`);
+        release(err instanceof Error ? err : true);
+        this.scheduleListener();
+      }
+      return;
+    }
+    if (!this.running || released) {
+      release();
+      return;
+    }
+    this.listener = current;
+    this.releaseListener = release;
+    this.kick(false); // rows may have arrived while we were not listening
   }
 
   private scheduleListener(): void {
