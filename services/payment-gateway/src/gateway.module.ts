@@ -192,7 +192,7 @@ export class GatewayModule {
                 maxAttempts: config.retry.resubmitMaxAttempts,
                 batchSize: config.batch.maxOrders,
                 leaseMs: submitLeaseMs,
-                retryDelayMs: config.retry.delaysMs[0] ?? 1000,
+                retryDelaysMs: config.retry.delaysMs,
               }),
               new StuckDetector(ds, o, clock, config.stuck.afterMs, (g) => {
                 for (const kind of ASYNC_KINDS) metrics.setPaymentOperationsInFlight(kind, g.inFlight[kind] ?? 0);

@@ -14,7 +14,10 @@ export interface OperationRow {
   help_item: string | null;
   state: OperationState;
   card_request_id: string | null;
+  /** Card requests this operation was attached to. */
   attempts: number;
+  /** Failed resubmission rounds while requeued. */
+  resubmissions: number;
   message_id: string | null;
   correlation_id: string;
   created_at: Date;
@@ -51,7 +54,7 @@ export const ledger = {
 
   async insertOperation(
     db: Db,
-    op: Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'created_at'> & { state: OperationState },
+    op: Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'resubmissions' | 'created_at'> & { state: OperationState },
   ): Promise<boolean> {
     const rows = await queryRows<unknown>(db, 
       `INSERT INTO payment_operation (operation_id, shop_id, order_number, kind, amount, pay_type, help_item, state, message_id, correlation_id)

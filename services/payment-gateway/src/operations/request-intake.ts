@@ -120,8 +120,8 @@ export class RequestIntake {
           return op;
         case 'dead':
           if (!delivery.replayed) return undefined;
-          await m.query(`UPDATE payment_operation SET state = 'pending', last_error = NULL, updated_at = now() WHERE operation_id = $1`, [op.operation_id]);
-          return { ...op, state: 'pending' };
+          await m.query(`UPDATE payment_operation SET state = 'pending', last_error = NULL, resubmissions = 0, updated_at = now() WHERE operation_id = $1`, [op.operation_id]);
+          return { ...op, state: 'pending', resubmissions: 0 };
         default:
           return undefined; // in flight (the ledger owns it) or already answered
       }

@@ -4,6 +4,7 @@ import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { GATEWAY_ENTITIES } from './entities';
 import { GatewayInitial1732780800000 } from './migrations/1732780800000-gateway-initial';
 import { GatewayShopCredentials1767500000000 } from './migrations/1767500000000-gateway-shop-credentials';
+import { GatewayResubmissions1767600000000 } from './migrations/1767600000000-gateway-resubmissions';
 
 /** Advisory lock key serialising this service's migrations across replicas. */
 export const GATEWAY_MIGRATION_LOCK = 73_001;
@@ -13,7 +14,7 @@ export function gatewayDataSourceOptions(url: string): DataSourceOptions {
     type: 'postgres',
     url,
     entities: [...GATEWAY_ENTITIES, ...AUTH_ENTITIES],
-    migrations: [...MESSAGING_MIGRATIONS, GatewayInitial1732780800000, GatewayShopCredentials1767500000000, ...AUTH_MIGRATIONS],
+    migrations: [...MESSAGING_MIGRATIONS, GatewayInitial1732780800000, GatewayShopCredentials1767500000000, GatewayResubmissions1767600000000, ...AUTH_MIGRATIONS],
     synchronize: false,
     migrationsRun: false,
     extra: { max: 20, application_name: 'payment-gateway' },

@@ -23,6 +23,8 @@ export class PaymentOperationEntity {
   @Column({ type: 'varchar', length: 20 }) state!: OperationState;
   @Column({ name: 'card_request_id', type: 'bigint', nullable: true }) cardRequestId!: string | null;
   @Column({ type: 'integer', default: 0 }) attempts!: number;
+  /** Failed resubmission rounds while requeued (the resubmitter gives up on this count, not on `attempts`). */
+  @Column({ type: 'integer', default: 0 }) resubmissions!: number;
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt!: Date | null;
   @Column({ name: 'message_id', type: 'uuid', nullable: true }) messageId!: string | null;
   @Column({ name: 'correlation_id', type: 'varchar', length: 128 }) correlationId!: string;

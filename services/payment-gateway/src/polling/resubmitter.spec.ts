@@ -4,17 +4,19 @@ import type { ResultWriter } from '../results/result-writer';
 import type { SubmitOutcome, Submitter } from '../submission/submitter';
 import { Resubmitter } from './resubmitter';
 
-const op = (id: string, attempts = 1): OperationRow =>
-  ({ operation_id: id, shop_id: 'shop', order_number: `order-${id}`, kind: 'auth', state: 'requeued', attempts }) as unknown as OperationRow;
+const op = (id: string, resubmissions = 0, attempts = 1): OperationRow =>
+  ({ operation_id: id, shop_id: 'shop', order_number: `order-${id}`, kind: 'auth', state: 'requeued', attempts, resubmissions }) as unknown as OperationRow;
 
 /** A card API that fails every request carrying one of `poisoned` (request-level, like an HTTP 500), or every request. */
 function world(rows: OperationRow[], fails: (ids: string[]) => string | undefined) {
   const batches: string[][] = [];
   const counted: string[][] = [];
+  const delays: number[][] = [];
   const deadLettered: { ids: string[]; reason: string }[] = [];
   const manager = {
     query: async (_sql: string, params: unknown[]) => {
       counted.push(params[0] as string[]);
+      delays.push(params[2] as number[]);
       return [];
     },
   };
@@ -34,8 +36,8 @@ function world(rows: OperationRow[], fails: (ids: string[]) => string | undefine
       if (ops.length) deadLettered.push({ ids: ops.map((o) => o.operation_id), reason });
     },
   } as unknown as ResultWriter;
-  const resubmitter = new Resubmitter(dataSource, submitter, results, { maxAttempts: 2, batchSize: 10, leaseMs: 1000, retryDelayMs: 100 });
-  return { resubmitter, batches, counted, deadLettered };
+  const resubmitter = new Resubmitter(dataSource, submitter, results, { maxAttempts: 2, batchSize: 10, leaseMs: 1000, retryDelaysMs: [100, 400] });
+  return { resubmitter, batches, counted, deadLettered, delays };
 }
 
 describe('Resubmitter', () => {
@@ -48,7 +50,7 @@ describe('Resubmitter', () => {
   });
 
   it('splits a failing batch down to the poisonous operation: only it is counted and dead-lettered (F1)', async () => {
-    const rows = ['a', 'b', 'c', 'd', 'e'].map((id) => op(id));
+    const rows = ['a', 'b', 'c', 'd', 'e'].map((id) => op(id, 1)); // each on its last round
     const w = world(rows, (ids) => (ids.includes('d') ? 'authori: SOAP fault S:Server: Internal Server Error (HTTP 500)' : undefined));
     await w.resubmitter.runOnce();
     expect(w.batches[0]).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -60,15 +62,24 @@ describe('Resubmitter', () => {
   });
 
   it('counts an attempt against every operation when the card API fails them all, alone too', async () => {
-    const w = world([op('a', 0), op('b', 0)], () => 'HTTP 500');
+    const w = world([op('a'), op('b')], () => 'HTTP 500');
     await w.resubmitter.runOnce();
     expect(w.batches).toEqual([['a', 'b'], ['a'], ['b']]);
     expect(w.counted).toEqual([['a', 'b']]);
+    expect(w.delays).toEqual([[100, 400]]);
     expect(w.deadLettered).toEqual([]);
   });
 
+  it('gives up on failed rounds, not on card requests joined: a high `attempts` alone dead-letters nothing (F5)', async () => {
+    // in-process retries and isolating splits attach an operation to many card requests within one round
+    const w = world([op('a', 0, 9), op('b', 1, 1)], (ids) => (ids.includes('b') ? 'HTTP 500' : undefined));
+    await w.resubmitter.runOnce();
+    expect(w.deadLettered).toEqual([{ ids: ['b'], reason: 'HTTP 500' }]);
+    expect(w.counted).toEqual([]);
+  });
+
   it('does not split while the circuit is open (nothing reached the card API)', async () => {
-    const w = world([op('a', 0), op('b', 0)], () => 'circuit open for shop shop');
+    const w = world([op('a'), op('b')], () => 'circuit open for shop shop');
     await w.resubmitter.runOnce();
     expect(w.batches).toEqual([['a', 'b']]);
     expect(w.counted).toEqual([['a', 'b']]);

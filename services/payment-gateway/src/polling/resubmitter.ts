@@ -6,14 +6,16 @@ import type { Submitter } from '../submission/submitter';
 
 /**
  * Resubmits operations whose card request was provably never registered after their message was acknowledged
- * (the ledger owns them). Gives up after `maxAttempts` submissions: PaymentRequestDeadLettered.
+ * (the ledger owns them). A round that fails is counted in `resubmissions` and the next one waits
+ * `retryDelaysMs[rounds failed so far]` (the last delay repeats), so the rounds outlast a short outage instead of
+ * burning through it. Gives up after `maxAttempts` failed rounds: PaymentRequestDeadLettered.
  */
 export class Resubmitter {
   constructor(
     private readonly dataSource: DataSource,
     private readonly submitter: Submitter,
     private readonly results: ResultWriter,
-    private readonly options: { maxAttempts: number; batchSize: number; leaseMs: number; retryDelayMs: number },
+    private readonly options: { maxAttempts: number; batchSize: number; leaseMs: number; retryDelaysMs: readonly number[] },
   ) {}
 
   async runOnce(): Promise<number> {
@@ -28,13 +30,17 @@ export class Resubmitter {
         const chunk = group.slice(i, i + this.options.batchSize);
         const { failed, error } = await this.submitIsolating(chunk);
         if (failed.length === 0) continue;
-        const exhausted = failed.filter((o) => o.attempts + 1 >= this.options.maxAttempts);
-        const again = failed.filter((o) => o.attempts + 1 < this.options.maxAttempts);
+        // `attempts` also grows with every card request the operation joined (in-process retries, splits): only failed
+        // rounds count towards giving up (docs/reliability.md F5).
+        const exhausted = failed.filter((o) => o.resubmissions + 1 >= this.options.maxAttempts);
+        const again = failed.filter((o) => o.resubmissions + 1 < this.options.maxAttempts);
         await this.dataSource.transaction(async (m) => {
           if (again.length) {
             await m.query(
-              `UPDATE payment_operation SET attempts = attempts + 1, last_error = $2, next_attempt_at = clock_timestamp() + ($3::int * interval '1 millisecond') WHERE operation_id = ANY($1::uuid[]) AND state = 'requeued'`,
-              [again.map((o) => o.operation_id), error, this.options.retryDelayMs],
+              `UPDATE payment_operation SET resubmissions = resubmissions + 1, last_error = $2,
+                      next_attempt_at = clock_timestamp() + (($3::int[])[LEAST(resubmissions + 1, cardinality($3::int[]))] * interval '1 millisecond')
+                WHERE operation_id = ANY($1::uuid[]) AND state = 'requeued'`,
+              [again.map((o) => o.operation_id), error, this.retryDelays()],
             );
           }
           await this.results.deadLetter(m, exhausted, error, this.options.maxAttempts, 'payment-gateway ledger (acknowledged request; replay with a new request event)');
@@ -42,6 +48,10 @@ export class Resubmitter {
       }
     }
     return ops.length;
+  }
+
+  private retryDelays(): number[] {
+    return this.options.retryDelaysMs.length ? [...this.options.retryDelaysMs] : [1000];
   }
 
   /**

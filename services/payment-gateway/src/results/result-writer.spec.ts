@@ -19,6 +19,7 @@ const opRow = (n: number): OperationRow => ({
   state: 'in-flight',
   card_request_id: randomUUID(),
   attempts: 1,
+  resubmissions: 0,
   message_id: randomUUID(),
   correlation_id: randomUUID(),
   created_at: new Date(),
