@@ -2,7 +2,7 @@ import * as amqp from 'amqplib';
 import { Agent, request } from 'undici';
 import { createEnvelope, OrderShipped } from '@rcp/contracts';
 import { envelopeProperties, prefixed } from '@rcp/messaging';
-import { RateScheduler } from './measure';
+import { dueTick, RateScheduler } from './measure';
 
 /** One order's timeline (ms, performance.now() clock) through the flow. */
 export interface OrderTrace {
@@ -52,7 +52,6 @@ export class FlowDriver {
   private exchange = '';
   private readonly authQueue = new Map<string, OrderTrace[]>();
   private authTimer?: NodeJS.Timeout;
-  private authTick = 0;
   private authStart = 0;
   private onComplete?: () => void;
   private readonly day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
@@ -146,13 +145,13 @@ export class FlowDriver {
   }
 
   private flushAuthorize(): void {
-    // fixed schedule: tick k is due at authStart + k·tick; a late timer does not move the schedule
-    const tickAt = this.authStart + ++this.authTick * this.o.authTickMs;
-    const scheduledAt = Math.min(tickAt, now());
+    // Fixed schedule: tick k is due at authStart + k·tick. An order is due at the first tick after it was created; a
+    // late timer firing sends every order due by now, each timed from its own due tick (not from the late firing).
+    const at = now();
     for (const [shopId, queue] of this.authQueue) {
       if (queue.length === 0) continue;
       const batch = queue.splice(0, 1000);
-      for (const t of batch) t.authSched = scheduledAt;
+      for (const t of batch) t.authSched = Math.min(at, dueTick(this.authStart, this.o.authTickMs, t.created ?? at));
       void this.http('POST', `/shops/${shopId}/orders/actions/authorize`, { orderNumbers: batch.map((t) => t.orderNumber) }).then(
         ({ status, body }) => {
           if (status !== 200 && status !== 201) return batch.forEach((t) => this.fail(t, `authorize HTTP ${status}: ${body.slice(0, 200)}`));

@@ -1,4 +1,4 @@
-import { closedLoop, machineLimit, percentile, RateScheduler, summarize } from './measure';
+import { closedLoop, dueTick, machineLimit, percentile, RateScheduler, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -67,5 +67,14 @@ describe('closedLoop', () => {
     expect(ops).toBeGreaterThanOrEqual(20);
     expect(perSecond).toBeGreaterThan(100);
     expect(perSecond).toBeLessThan(600);
+  });
+});
+
+describe('dueTick', () => {
+  it('is the first tick at or after the time, never tick 0', () => {
+    expect(dueTick(1000, 50, 1000)).toBe(1050);
+    expect(dueTick(1000, 50, 1001)).toBe(1050);
+    expect(dueTick(1000, 50, 1050)).toBe(1050);
+    expect(dueTick(1000, 50, 1050.5)).toBe(1100);
   });
 });

@@ -117,3 +117,8 @@ export class RateScheduler {
 
 /** Ratio `a / b` rounded for tables; `NaN` when b is 0. */
 export const ratio = (a: number, b: number): number => (b === 0 ? NaN : a / b);
+
+/** The first tick of a fixed schedule (`start + k·tickMs`, k ≥ 1) at or after `t`. */
+export function dueTick(start: number, tickMs: number, t: number): number {
+  return start + Math.max(1, Math.ceil((t - start) / tickMs)) * tickMs;
+}
