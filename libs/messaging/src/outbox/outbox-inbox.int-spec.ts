@@ -100,6 +100,26 @@ describe('transactional outbox', () => {
     await r.stop();
   });
 
+  it('runs one pass per notified transaction, not a second empty one', async () => {
+    const r = relay({ pollIntervalMs: 60_000 });
+    const passes: number[] = [];
+    const relayOnce = r.relayOnce.bind(r);
+    r.relayOnce = async () => {
+      const n = await relayOnce();
+      passes.push(n);
+      return n;
+    };
+    r.start();
+    await new Promise((res) => setTimeout(res, 300)); // LISTEN established, first pass done
+    passes.length = 0;
+    const e = authRequested();
+    await addInTransaction([e]);
+    await waitFor(() => delivered([e.id]), 'notified relay publishes', 5000);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(passes).toEqual([1]);
+    await r.stop();
+  });
+
   // Regression: a terminated LISTEN connection was released twice (error event + failed query / stop), and the second
   // release threw inside an event handler, killing the process.
   it('survives its LISTEN connection being terminated, reconnects and still wakes on NOTIFY', async () => {
