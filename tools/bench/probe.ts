@@ -1,0 +1,34 @@
+/* eslint-disable */
+// Ad-hoc: one order at a time through the system with OTel file traces; prints the span timeline of the last order.
+import { readFileSync, rmSync } from 'node:fs';
+import { FlowDriver } from './driver';
+import { startSystem } from './system';
+
+async function main() {
+  const file = '/tmp/probe-traces.jsonl';
+  rmSync(file, { force: true });
+  process.env.OTEL_TRACES_EXPORTER = 'file';
+  process.env.OTEL_TRACES_FILE = file;
+  const sys = await startSystem({ shops: 1 });
+  delete process.env.OTEL_TRACES_EXPORTER;
+  const driver = new FlowDriver({ orderUrl: sys.orders.url, adminKey: sys.adminKey, rabbitUrl: sys.rabbitUrl, prefix: sys.prefix, shopIds: sys.shops.map((s) => s.shopId), authTickMs: 50, httpConnections: 4 });
+  await driver.init();
+  try {
+    for (let i = 0; i < 12; i++) {
+      driver.startOrder('probe');
+      await driver.drain(10_000);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    for (const t of [...driver.traces.values()].slice(-6)) {
+      const r = (x?: number) => (x === undefined ? '-' : (x - t.createSched).toFixed(1));
+      console.log(t.orderNumber, 'created', r(t.created), 'authSched', r(t.authSched), 'authAccepted', r(t.authAccepted), 'authorized', r(t.authorized), 'shipSent', r(t.shipSent), 'captured', r(t.captured), t.failed ?? '');
+    }
+  } finally {
+    await driver.close();
+    await sys.stop();
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  const spans = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  console.log('spans', spans.length, Object.keys(spans[0]));
+}
+main().catch((e) => { console.error(e); process.exit(1); });
