@@ -79,24 +79,23 @@ export class OrderEventsController {
     await this.inbox.process(INBOX_CONSUMER, e, async (m) => {
       const d = e.data;
       try {
-        // A savepoint keeps the inbox transaction usable when the order already exists.
-        await m.transaction((inner) =>
-          this.createOrder.execute(
-            inner,
-            e.shopId,
-            {
-              orderNumber: d.orderNumber,
-              orderedAt: new Date(d.orderedAt),
-              paymentMethod: d.paymentMethod,
-              totalAmount: d.totalAmount,
-              billedAmount: d.billedAmount,
-              pointsUsed: d.pointsUsed,
-              couponsUsed: d.couponsUsed,
-            },
-            'event',
-            'event:OrderReceived',
-            { correlationId: e.correlationId, causationId: e.id },
-          ),
+        // An existing order is found by the insert itself (ON CONFLICT DO NOTHING): no SQL error, so the inbox
+        // transaction stays usable without a savepoint.
+        await this.createOrder.execute(
+          m,
+          e.shopId,
+          {
+            orderNumber: d.orderNumber,
+            orderedAt: new Date(d.orderedAt),
+            paymentMethod: d.paymentMethod,
+            totalAmount: d.totalAmount,
+            billedAmount: d.billedAmount,
+            pointsUsed: d.pointsUsed,
+            couponsUsed: d.couponsUsed,
+          },
+          'event',
+          'event:OrderReceived',
+          { correlationId: e.correlationId, causationId: e.id },
         );
       } catch (err) {
         if (!(err instanceof OrderAlreadyExistsError)) throw err;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { EntityManager, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import {
   AuthCancelRequested,
   AuthRequested,
@@ -20,7 +21,9 @@ import { PaymentWorkflow } from '../domain/payment-workflow';
 import { PaymentSettings } from '../domain/types';
 import { EVENT_OUTBOX, EventOutbox } from '../events/outbox.port';
 import { CLOCK, Clock } from '../common/clock';
+import { ShopSettingsEntity } from '../database/entities/shop-settings.entity';
 import { ShopSettingsService } from '../shops/shop-settings.service';
+import { applyReturning, buildWriteStatements, PG_MAX_PARAMETERS, WritePlan } from './write-statements';
 
 const REQUEST_CONTRACTS: Record<PaymentOperation, EventContract> = {
   auth: AuthRequested,
@@ -31,23 +34,21 @@ const REQUEST_CONTRACTS: Record<PaymentOperation, EventContract> = {
 };
 
 /**
- * Rows and events collected from several `save`s to be written together: one multi-row INSERT per history table
- * and one outbox insert, however many orders (a bulk action passes one batch for a chunk of orders).
+ * What several `save`s produced, written together by {@link OrderStore.flush}: the changed columns of every order,
+ * the history and API log rows in one statement, then the events with one outbox insert — however many orders
+ * (a bulk action passes one batch for a chunk of orders).
  */
 export class WriteBatch {
+  /** Orders loaded through the store (lock, lockMany, track) whose changed columns are written. */
+  readonly orders = new Set<OrderEntity>();
   readonly tagRows: Partial<PaymentTagHistoryEntity>[] = [];
   readonly statusRows: Partial<OrderStatusHistoryEntity>[] = [];
   readonly apiRows: Partial<ApiLogEntity>[] = [];
   readonly envelopes: EventEnvelope[] = [];
-
-  /** Writes what was collected (≤ 4 statements) and empties the batch. */
-  async flush(manager: EntityManager, outbox: EventOutbox): Promise<void> {
-    if (this.tagRows.length > 0) await manager.insert(PaymentTagHistoryEntity, this.tagRows.splice(0));
-    if (this.statusRows.length > 0) await manager.insert(OrderStatusHistoryEntity, this.statusRows.splice(0));
-    if (this.apiRows.length > 0) await manager.insert(ApiLogEntity, this.apiRows.splice(0));
-    if (this.envelopes.length > 0) await outbox.add(manager, this.envelopes.splice(0));
-  }
 }
+
+/** Property the lock query maps the joined settings row to (moved off the entity right away). */
+const JOINED_SETTINGS = '__lockedShopSettings';
 
 /** Column values of an order as loaded (normalised for comparison), to update only what changed. */
 type Snapshot = Map<string, unknown>;
@@ -64,6 +65,10 @@ export interface FlowMeta {
 export class OrderStore {
   /** Orders loaded through this store (or tracked after insert): their values as loaded. */
   private readonly loaded = new WeakMap<OrderEntity, Snapshot>();
+  /** Shop settings read in the statement that locked the order (lock, lockMany). */
+  private readonly lockedSettings = new WeakMap<OrderEntity, PaymentSettings>();
+  /** Most bind parameters per write statement (more are split into further statements). */
+  maxParameters = PG_MAX_PARAMETERS;
 
   constructor(
     @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
@@ -75,25 +80,41 @@ export class OrderStore {
     return this.clock.now();
   }
 
+  /** Locks a live order (`FOR UPDATE`) and reads its shop's settings in the same statement; null when there is none. */
   async lock(manager: EntityManager, shopId: string, orderNumber: string): Promise<OrderEntity | null> {
-    const order = await manager
-      .createQueryBuilder(OrderEntity, 'o')
-      .setLock('pessimistic_write')
+    const order = await this.lockQuery(manager)
       .where('o.shop_id = :shopId AND o.order_number = :orderNumber AND o.deleted_at IS NULL', { shopId, orderNumber })
       .getOne();
-    return order ? this.track(manager, order) : null;
+    return order ? this.locked(manager, order) : null;
   }
 
-  /** Locks several orders of a shop in one statement (in order-number order, so concurrent callers cannot deadlock). */
+  /**
+   * Locks several orders of a shop in one statement (in order-number order, so concurrent callers cannot deadlock),
+   * with the shop's settings.
+   */
   async lockMany(manager: EntityManager, shopId: string, orderNumbers: string[]): Promise<Map<string, OrderEntity>> {
     if (orderNumbers.length === 0) return new Map();
-    const orders = await manager
-      .createQueryBuilder(OrderEntity, 'o')
-      .setLock('pessimistic_write')
+    const orders = await this.lockQuery(manager)
       .where('o.shop_id = :shopId AND o.order_number IN (:...orderNumbers) AND o.deleted_at IS NULL', { shopId, orderNumbers })
       .orderBy('o.order_number')
       .getMany();
-    return new Map(orders.map((o) => [o.orderNumber, this.track(manager, o)]));
+    return new Map(orders.map((o) => [o.orderNumber, this.locked(manager, o)]));
+  }
+
+  /** Orders with their shop's settings row; only the order rows are locked (a settings lock would serialise the shop). */
+  private lockQuery(manager: EntityManager) {
+    return manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .leftJoinAndMapOne(`o.${JOINED_SETTINGS}`, ShopSettingsEntity, 's', 's.shop_id = o.shop_id')
+      .setLock('pessimistic_write', undefined, ['o']);
+  }
+
+  private locked(manager: EntityManager, order: OrderEntity): OrderEntity {
+    const joined = order as OrderEntity & { [JOINED_SETTINGS]?: ShopSettingsEntity | null };
+    const row = joined[JOINED_SETTINGS] ?? null;
+    delete joined[JOINED_SETTINGS];
+    this.lockedSettings.set(order, this.settings.fromRow(row));
+    return this.track(manager, order);
   }
 
   /** Remembers the order's current values so `save` writes only the columns that change. */
@@ -104,55 +125,96 @@ export class OrderStore {
     return order;
   }
 
-  /**
-   * Writes the order: one `UPDATE … SET <changed columns>` for a tracked order (nothing when nothing changed),
-   * TypeORM's `save` (select + update/insert) otherwise.
-   */
-  private async writeOrder(manager: EntityManager, order: OrderEntity): Promise<OrderEntity> {
+  /** Columns of a tracked order whose values differ from the snapshot (primary, create and update dates aside). */
+  private changedColumns(manager: EntityManager, order: OrderEntity): ColumnMetadata[] {
     const snapshot = this.loaded.get(order);
-    if (!snapshot || !order.id) return manager.save(OrderEntity, order);
-    const metadata = manager.connection.getMetadata(OrderEntity);
-    const changes: Record<string, unknown> = {};
-    for (const c of metadata.columns) {
-      if (c.isPrimary || c.isCreateDate || c.isUpdateDate) continue;
-      const value = c.getEntityValue(order);
-      if (normalise(value) !== snapshot.get(c.propertyName)) changes[c.propertyName] = value;
-    }
-    if (Object.keys(changes).length === 0) return order;
-    const result = await manager
-      .createQueryBuilder()
-      .update(OrderEntity)
-      .set(changes)
-      .where('id = :id', { id: order.id })
-      .returning('updated_at')
-      .execute();
-    const updatedAt = (result.raw as { updated_at?: Date }[] | undefined)?.[0]?.updated_at;
-    if (updatedAt) order.updatedAt = updatedAt;
-    return this.track(manager, order);
-  }
-
-  settingsOf(manager: EntityManager, shopId: string): Promise<PaymentSettings> {
-    return this.settings.get(shopId, manager);
-  }
-
-  async workflow(manager: EntityManager, order: OrderEntity, settings?: PaymentSettings): Promise<PaymentWorkflow> {
-    return new PaymentWorkflow(order, settings ?? (await this.settings.get(order.shopId, manager)), this.now(), randomUUID);
+    if (!snapshot) return [];
+    return manager.connection
+      .getMetadata(OrderEntity)
+      .columns.filter((c) => !c.isPrimary && !c.isCreateDate && !c.isUpdateDate && normalise(c.getEntityValue(order)) !== snapshot.get(c.propertyName));
   }
 
   /**
-   * Saves the order and everything the workflow produced; events go to the outbox in this transaction. History
-   * rows, API log rows and events are written with one statement each — at the end of this call, or with the
-   * caller's `batch` when it passes one (then the caller flushes it before commit).
+   * A workflow for the order, with the given settings, else the settings read when the order was locked, else
+   * (an order not loaded through lock/lockMany) the shop's settings from the database.
+   */
+  async workflow(manager: EntityManager, order: OrderEntity, settings?: PaymentSettings): Promise<PaymentWorkflow> {
+    return new PaymentWorkflow(order, settings ?? this.lockedSettings.get(order) ?? (await this.settings.get(order.shopId, manager)), this.now(), randomUUID);
+  }
+
+  /**
+   * Saves the order and everything the workflow produced; events go to the outbox in this transaction. The order's
+   * changed columns, history and API log rows are written with one statement and the events with one outbox
+   * insert — at the end of this call, or with the caller's `batch` when it passes one (then the caller flushes it
+   * before commit). An order not loaded through this store is saved with TypeORM's `save` first.
    */
   async save(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = [], batch?: WriteBatch): Promise<OrderEntity> {
-    const now = this.now();
-    const saved = await this.writeOrder(manager, order);
+    const saved = this.loaded.has(order) && order.id ? order : this.track(manager, await manager.save(OrderEntity, order));
     const rows = batch ?? new WriteBatch();
+    rows.orders.add(saved);
+    this.collect(saved, wf, meta, extra, rows);
+    if (!batch) await this.flush(manager, rows);
+    return saved;
+  }
+
+  /**
+   * Inserts a new order with everything its workflow produced — order, history and API log rows in one statement,
+   * then the events — unless the shop already has a live order with that number: then nothing is written and the
+   * result is false. The order gets its id (when it has none) and database defaults, and is tracked.
+   */
+  async insert(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = []): Promise<boolean> {
+    if (!order.id) order.id = randomUUID();
+    const batch = new WriteBatch();
+    this.collect(order, wf, meta, extra, batch);
+    const metadata = manager.connection.getMetadata(OrderEntity);
+    const inserted = await this.execute(manager, { insert: { metadata, entity: order }, rows: this.takeRows(manager, batch) });
+    if (!inserted) return false;
+    this.track(manager, order);
+    if (batch.envelopes.length > 0) await this.outbox.add(manager, batch.envelopes.splice(0));
+    return true;
+  }
+
+  /**
+   * Writes a batch and empties it: the changed columns of its orders (`updatedAt` read back), its history and API
+   * log rows in one statement (more only beyond {@link OrderStore.maxParameters}), then its events to the outbox.
+   */
+  async flush(manager: EntityManager, batch: WriteBatch): Promise<void> {
+    const metadata = manager.connection.getMetadata(OrderEntity);
+    const updates = [...batch.orders].map((order) => ({ metadata, entity: order, columns: this.changedColumns(manager, order) })).filter((u) => u.columns.length > 0);
+    batch.orders.clear();
+    await this.execute(manager, { updates, rows: this.takeRows(manager, batch) });
+    for (const u of updates) this.track(manager, u.entity as OrderEntity);
+    if (batch.envelopes.length > 0) await this.outbox.add(manager, batch.envelopes.splice(0));
+  }
+
+  private takeRows(manager: EntityManager, batch: WriteBatch): WritePlan['rows'] {
+    const m = manager.connection;
+    return [
+      { metadata: m.getMetadata(PaymentTagHistoryEntity), rows: batch.tagRows.splice(0) },
+      { metadata: m.getMetadata(OrderStatusHistoryEntity), rows: batch.statusRows.splice(0) },
+      { metadata: m.getMetadata(ApiLogEntity), rows: batch.apiRows.splice(0) },
+    ];
+  }
+
+  /** Runs a write plan's statements; false when its insert found the order already there (nothing written). */
+  private async execute(manager: EntityManager, plan: WritePlan): Promise<boolean> {
+    const driver = manager.connection.driver;
+    for (const statement of buildWriteStatements(driver, plan, this.maxParameters)) {
+      const rows = (await manager.query(statement.sql, statement.parameters)) as ObjectLiteral[];
+      if (statement.conditional && rows.length === 0) return false;
+      applyReturning(driver, statement, rows);
+    }
+    return true;
+  }
+
+  /** Adds the workflow's history rows, request API log rows and events for the order to the batch. */
+  private collect(order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[], rows: WriteBatch): void {
+    const now = this.now();
     const envelopes = rows.envelopes;
     const envMeta = { shopId: order.shopId, correlationId: meta.correlationId ?? randomUUID(), causationId: meta.causationId ?? null, occurredAt: now };
     for (const change of wf.tagChanges) {
       rows.tagRows.push({
-        orderId: saved.id,
+        orderId: order.id,
         fromTag: change.from,
         toTag: change.to,
         cause: change.cause.slice(0, 200),
@@ -179,7 +241,7 @@ export class OrderStore {
     }
     for (const change of wf.statusChanges) {
       rows.statusRows.push({
-        orderId: saved.id,
+        orderId: order.id,
         fromStatus: change.from,
         toStatus: change.to,
         cause: change.cause.slice(0, 200),
@@ -206,7 +268,7 @@ export class OrderStore {
       const envelope = createEnvelope(contract, data, envMeta);
       envelopes.push(envelope);
       rows.apiRows.push({
-        orderId: saved.id,
+        orderId: order.id,
         direction: 'request',
         eventType: contract.type,
         operation: request.operation,
@@ -218,12 +280,5 @@ export class OrderStore {
       });
     }
     envelopes.push(...extra);
-    if (!batch) await rows.flush(manager, this.outbox);
-    return saved;
-  }
-
-  /** Writes a batch collected from several `save`s (history, API log, outbox). */
-  flush(manager: EntityManager, batch: WriteBatch): Promise<void> {
-    return batch.flush(manager, this.outbox);
   }
 }

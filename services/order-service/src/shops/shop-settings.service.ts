@@ -51,7 +51,11 @@ export class ShopSettingsService {
   }
 
   async get(shopId: string, manager: EntityManager = this.dataSource.manager): Promise<PaymentSettings> {
-    const row = await manager.findOneBy(ShopSettingsEntity, { shopId });
+    return this.fromRow(await manager.findOneBy(ShopSettingsEntity, { shopId }));
+  }
+
+  /** The settings a shop's row holds, or the defaults when it has none (for rows read with other data). */
+  fromRow(row: ShopSettingsEntity | null): PaymentSettings {
     return row ? toSettings(row) : this.defaults();
   }
 

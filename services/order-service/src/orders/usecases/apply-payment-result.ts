@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CardStatusReportV1, EventEnvelope, PaymentRequestDeadLetteredV1, PaymentResultV1 } from '@rcp/contracts';
-import { OrderEntity } from '../../database/entities/order.entity';
-import { ApiLogEntity } from '../../database/entities/history.entities';
-import { OrderStore } from '../order-store';
+import { OrderStore, WriteBatch } from '../order-store';
 
 /** Result event types and whether they report success. */
 export const RESULT_SUCCESS: Record<string, boolean> = {
@@ -44,7 +42,8 @@ export class ApplyPaymentResult {
       errorCode: r.errorCode ?? null,
       message: r.message ?? null,
     });
-    await manager.insert(ApiLogEntity, {
+    const batch = new WriteBatch(); // the result's API log row, the order and its effects: one statement
+    batch.apiRows.push({
       orderId: order.id,
       direction: 'result',
       eventType: envelope.type,
@@ -67,7 +66,8 @@ export class ApplyPaymentResult {
       },
       at: this.store.now(),
     });
-    await this.store.save(manager, order, wf, { correlationId: envelope.correlationId, causationId: envelope.id });
+    await this.store.save(manager, order, wf, { correlationId: envelope.correlationId, causationId: envelope.id }, [], batch);
+    await this.store.flush(manager, batch);
     return outcome;
   }
 
@@ -92,7 +92,8 @@ export class ApplyPaymentResult {
     };
     const previous = order.cardStatus as { checkedAt?: string } | null;
     const newer = !previous?.checkedAt || new Date(previous.checkedAt).getTime() <= new Date(r.checkedAt).getTime();
-    await manager.insert(ApiLogEntity, {
+    const batch = new WriteBatch();
+    batch.apiRows.push({
       orderId: order.id,
       direction: 'result',
       eventType: envelope.type,
@@ -107,15 +108,18 @@ export class ApplyPaymentResult {
       details: { messageId: envelope.id, found: r.found, brandName: r.brandName ?? null, cardNo: r.cardNo ?? null, checkedAt: r.checkedAt },
       at: this.store.now(),
     });
-    if (newer) await manager.update(OrderEntity, { id: order.id }, { cardStatus: view });
+    if (newer) order.cardStatus = view;
+    batch.orders.add(order);
+    await this.store.flush(manager, batch);
   }
 
   /** The gateway gave up: the pending operation ends in the error tag of its kind. */
   async deadLettered(manager: EntityManager, envelope: EventEnvelope<PaymentRequestDeadLetteredV1>): Promise<void> {
     const d = envelope.data;
+    const orders = await this.store.lockMany(manager, envelope.shopId, d.orderNumbers);
+    const batch = new WriteBatch(); // all orders of the request: one write statement
     for (let i = 0; i < d.orderNumbers.length; i++) {
-      const orderNumber = d.orderNumbers[i];
-      const order = await this.store.lock(manager, envelope.shopId, orderNumber);
+      const order = orders.get(d.orderNumbers[i]);
       if (!order) continue;
       const operationId = d.operationIds.find((id) => id === order.pendingOperationId) ?? d.operationIds[i] ?? null;
       const wf = await this.store.workflow(manager, order);
@@ -133,7 +137,7 @@ export class ApplyPaymentResult {
             'payment-gateway',
           )
         : { applied: false, reason: 'no operation id' };
-      await manager.insert(ApiLogEntity, {
+      batch.apiRows.push({
         orderId: order.id,
         direction: 'result',
         eventType: envelope.type,
@@ -146,7 +150,8 @@ export class ApplyPaymentResult {
         details: { messageId: envelope.id, attempts: d.attempts, parkedIn: d.parkedIn },
         at: this.store.now(),
       });
-      await this.store.save(manager, order, wf, { correlationId: envelope.correlationId, causationId: envelope.id });
+      await this.store.save(manager, order, wf, { correlationId: envelope.correlationId, causationId: envelope.id }, [], batch);
     }
+    await this.store.flush(manager, batch);
   }
 }

@@ -35,8 +35,11 @@ export class CreateOrder {
       .getExists();
   }
 
+  /**
+   * Creates the order with its history and events (one write statement and the outbox insert); throws
+   * {@link OrderAlreadyExistsError}, having written nothing, when the shop has a live order with that number.
+   */
   async execute(manager: EntityManager, shopId: string, input: NewOrder, source: OrderEntity['source'], actor: string, meta: FlowMeta): Promise<OrderEntity> {
-    if (await this.exists(manager, shopId, input.orderNumber)) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
     const order = manager.create(OrderEntity, {
       shopId,
       orderNumber: input.orderNumber,
@@ -66,10 +69,9 @@ export class CreateOrder {
       source,
       deletedAt: null,
     });
-    // Insert first so history rows can reference the id; the status history starts with the initial status.
-    const inserted = this.store.track(manager, await manager.save(OrderEntity, order));
-    const wf = await this.store.workflow(manager, inserted);
-    wf.statusChanges.push({ from: null, to: inserted.status, cause: `order created (${source})`, actor });
+    // The order is inserted as the workflow leaves it; the status history starts with the initial status.
+    const wf = await this.store.workflow(manager, order);
+    wf.statusChanges.push({ from: null, to: order.status, cause: `order created (${source})`, actor });
     wf.initialize(actor);
     // Orders created here (HTTP, CSV) are announced; orders that came as OrderReceived are not echoed.
     const announce =
@@ -79,18 +81,19 @@ export class CreateOrder {
             createEnvelope(
               OrderReceived,
               {
-                orderNumber: inserted.orderNumber,
-                orderedAt: inserted.orderedAt.toISOString(),
-                paymentMethod: inserted.paymentMethod,
-                totalAmount: inserted.totalAmount,
-                billedAmount: inserted.billedAmount,
-                ...(inserted.pointsUsed !== null ? { pointsUsed: inserted.pointsUsed } : {}),
-                ...(inserted.couponsUsed !== null ? { couponsUsed: inserted.couponsUsed } : {}),
+                orderNumber: order.orderNumber,
+                orderedAt: order.orderedAt.toISOString(),
+                paymentMethod: order.paymentMethod,
+                totalAmount: order.totalAmount,
+                billedAmount: order.billedAmount,
+                ...(order.pointsUsed !== null ? { pointsUsed: order.pointsUsed } : {}),
+                ...(order.couponsUsed !== null ? { couponsUsed: order.couponsUsed } : {}),
               },
               { shopId, correlationId: meta.correlationId, causationId: meta.causationId ?? null, occurredAt: this.store.now() },
             ),
           ];
+    if (!(await this.store.insert(manager, order, wf, meta, announce))) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
     for (const e of announce) ownAnnouncements.add(e.id); // its echo is dropped cheaply by the consumer
-    return this.store.save(manager, inserted, wf, meta, announce);
+    return order;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { BulkAction, PaymentSettings } from '../../domain/types';
+import { BulkAction } from '../../domain/types';
 import { OrderEntity } from '../../database/entities/order.entity';
 import { OrderStore, WriteBatch } from '../order-store';
 import { AuditWriter } from '@rcp/auth';
@@ -20,9 +20,9 @@ export const ACTION_CHUNK_SIZE = 50;
 
 /**
  * A bulk payment action. Orders go in chunks of {@link ACTION_CHUNK_SIZE} per transaction: the chunk's orders are
- * locked in one statement, each order's tag change, request event and audit row are written in the chunk's
- * transaction, and history rows / events of the whole chunk with one statement each. Every order keeps its own
- * outcome. If anything fails, the chunk is rolled back as a whole and redone one order per transaction, so an
+ * locked in one statement (with the shop's settings), each order's audit row is written in the chunk's
+ * transaction, and the orders' changes with their history and API log rows in one statement, their events with
+ * one outbox insert. Every order keeps its own outcome. If anything fails, the chunk is rolled back as a whole and redone one order per transaction, so an
  * order is never half-written and one bad order cannot take the others' work with it.
  */
 @Injectable()
@@ -58,7 +58,6 @@ export class RunPaymentAction {
   private async runChunk(manager: EntityManager, shopId: string, action: BulkAction, orderNumbers: string[], actor: string, correlationId: string): Promise<ActionResult[]> {
     const orders = await this.store.lockMany(manager, shopId, orderNumbers);
     const batch = new WriteBatch();
-    let settings: PaymentSettings | undefined; // one read per chunk (all orders are of one shop)
     const results: ActionResult[] = [];
     for (const orderNumber of orderNumbers) {
       // Audit row per order, in the order's transaction (a no-op outside an HTTP request).
@@ -77,8 +76,7 @@ export class RunPaymentAction {
         results.push({ orderNumber, outcome: 'refused', reason: 'order not found' });
         continue;
       }
-      settings ??= await this.store.settingsOf(manager, shopId);
-      const wf = await this.store.workflow(manager, order, settings);
+      const wf = await this.store.workflow(manager, order); // with the settings lockMany read
       const outcome = wf.runAction(action, actor);
       if (outcome.outcome === 'accepted') {
         await this.store.save(manager, order, wf, { correlationId }, [], batch);
