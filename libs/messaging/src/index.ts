@@ -14,6 +14,7 @@ export * from './parking-lot/parking-lot';
 export * from './migrations/messaging-tables.migration';
 export * from './outbox/outbox.service';
 export * from './outbox/outbox-relay';
+export * from './outbox/outbox-dispatcher';
 export * from './inbox/inbox.service';
 export * from './messaging.module';
 export * from './trace-context';

@@ -30,6 +30,10 @@ export interface MessagingModuleOptions {
     channel?: string;
     /** Keep published rows this long before pruning (ms); default 60000. */
     retainPublishedMs?: number;
+    /** Publish right after commit (OutboxDispatcher), the relay taking only what that could not; default true. */
+    dispatchAfterCommit?: boolean;
+    /** Lease of rows written for the dispatcher before the relay may take them (ms); default 5000. */
+    dispatchLeaseMs?: number;
   };
   /** Inbox pruning. */
   inbox?: Pick<InboxOptions, 'retentionMs' | 'pruneIntervalMs'>;
@@ -87,6 +91,8 @@ export class MessagingModule {
               batchSize: o.outbox?.batchSize,
               channel: o.outbox?.channel,
               retainPublishedMs: o.outbox?.retainPublishedMs,
+              dispatchAfterCommit: o.outbox?.dispatchAfterCommit ?? true,
+              dispatchLeaseMs: o.outbox?.dispatchLeaseMs,
               observer: o.observer,
               logger: o.logger,
             });

@@ -53,5 +53,44 @@ export class MessagingTables1764300000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Adds `outbox_message.dispatch_until`: rows written for dispatch right after commit (by the `OutboxDispatcher`)
+ * are leased to it until then and skipped by the relay; the insert trigger NOTIFYs only for rows the relay must take.
+ */
+export class MessagingOutboxDispatch1764400000000 implements MigrationInterface {
+  name = 'MessagingOutboxDispatch1764400000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox_message ADD COLUMN dispatch_until timestamptz NULL`);
+    await q.query(`DROP TRIGGER outbox_message_notify ON outbox_message`);
+    await q.query(`
+      CREATE OR REPLACE FUNCTION outbox_message_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM inserted_rows WHERE dispatch_until IS NULL) THEN
+          PERFORM pg_notify('${OUTBOX_NOTIFY_CHANNEL}', '');
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER outbox_message_notify AFTER INSERT ON outbox_message
+      REFERENCING NEW TABLE AS inserted_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION outbox_message_notify()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER outbox_message_notify ON outbox_message`);
+    await q.query(`
+      CREATE OR REPLACE FUNCTION outbox_message_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('${OUTBOX_NOTIFY_CHANNEL}', '');
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER outbox_message_notify AFTER INSERT ON outbox_message
+      FOR EACH STATEMENT EXECUTE FUNCTION outbox_message_notify()`);
+    await q.query(`ALTER TABLE outbox_message DROP COLUMN dispatch_until`);
+  }
+}
+
 /** Every migration of this library, in order. */
-export const MESSAGING_MIGRATIONS = [MessagingTables1764300000000];
+export const MESSAGING_MIGRATIONS = [MessagingTables1764300000000, MessagingOutboxDispatch1764400000000];

@@ -6,6 +6,7 @@ import { MessagingLogger, defaultLogger, errorMessage } from '../logger';
 import { MessagingObserver, notify } from '../observer';
 import type { PreparedEvent, PublishOptions } from '../publisher';
 import { OUTBOX_NOTIFY_CHANNEL } from '../migrations/messaging-tables.migration';
+import { OutboxDispatcher } from './outbox-dispatcher';
 
 /** What the relay needs from a publisher ({@link EventPublisher} fits). */
 export interface OutboxPublisher {
@@ -30,6 +31,13 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** Start on Nest application bootstrap; default true. */
   autoStart?: boolean;
+  /**
+   * Publish rows right after their transaction commits ({@link OutboxDispatcher}) while the relay runs; the relay
+   * then only takes what the dispatcher could not publish. Default false; `MessagingModule` turns it on.
+   */
+  dispatchAfterCommit?: boolean;
+  /** Lease of rows written for the dispatcher (ms); default 5000. */
+  dispatchLeaseMs?: number;
   observer?: MessagingObserver;
   logger?: MessagingLogger;
 }
@@ -60,6 +68,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private listenerRetry?: NodeJS.Timeout;
   private lastPrune = 0;
   private lastLagReport = 0;
+  private dispatcher?: OutboxDispatcher;
 
   constructor(
     private readonly dataSource: DataSource | undefined,
@@ -85,12 +94,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.running) return;
     void this.db;
     this.running = true;
+    if (this.options.dispatchAfterCommit) {
+      this.dispatcher ??= new OutboxDispatcher(this.db, this.publisher, {
+        leaseMs: this.options.dispatchLeaseMs,
+        onHandBack: () => this.kick(false),
+        logger: this.log,
+      });
+      this.dispatcher.start();
+    }
     if (this.options.listen ?? true) void this.startListener();
     this.loopDone = this.loop();
   }
 
   /** Stops the loop after the current batch and releases the LISTEN connection. */
   async stop(): Promise<void> {
+    await this.dispatcher?.stop();
     this.running = false;
     this.kick();
     await this.loopDone;
@@ -164,7 +182,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       await runner.startTransaction();
       const rows: OutboxRow[] = await runner.query(
-        `SELECT seq, routing_key, payload, headers FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT seq, routing_key, payload, headers FROM outbox_message
+          WHERE published_at IS NULL AND (dispatch_until IS NULL OR dispatch_until < clock_timestamp())
+          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
       if (rows.length > 0) {
@@ -174,7 +194,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         const ok = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.seq);
         const failed = rows.filter((_, i) => results[i].status === 'rejected').map((r) => r.seq);
         if (ok.length) {
-          await runner.query(`UPDATE outbox_message SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1::bigint[])`, [ok]);
+          await runner.query(`UPDATE outbox_message SET published_at = now(), attempts = attempts + 1, last_error = NULL, dispatch_until = NULL WHERE seq = ANY($1::bigint[])`, [ok]);
         }
         if (failed.length) {
           const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

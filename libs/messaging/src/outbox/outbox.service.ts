@@ -3,10 +3,12 @@ import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@rcp/contracts';
 import { prepareEvent } from '../publisher';
 import { traceContextHeaders } from '../trace-context';
+import { OutboxDispatcher } from './outbox-dispatcher';
 
 /**
  * Writes events to the transactional outbox in the caller's transaction, so the state change and the
- * events commit (or roll back) together. The {@link OutboxRelay} publishes them afterwards.
+ * events commit (or roll back) together. With an {@link OutboxDispatcher} running on the DataSource they are
+ * published right after the commit; otherwise (and whenever that fails) the {@link OutboxRelay} publishes them.
  */
 @Injectable()
 export class OutboxService {
@@ -23,14 +25,29 @@ export class OutboxService {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('OutboxService.add needs the EntityManager of an active transaction (dataSource.transaction(async (manager) => …))');
     }
-    const prepared = list.map(prepareEvent);
     const trace = traceContextHeaders();
+    const prepared = list.map((e) => {
+      const p = prepareEvent(e);
+      return { ...p, headers: { ...p.headers, ...trace } };
+    });
     const params: unknown[] = [];
     const rows = prepared.map(({ envelope, routingKey, headers }) => {
       const base = params.length;
-      params.push(envelope.id, envelope.type, routingKey, JSON.stringify(envelope), JSON.stringify({ ...headers, ...trace }));
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb)`;
+      params.push(envelope.id, envelope.type, routingKey, JSON.stringify(envelope), JSON.stringify(headers));
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb`;
     });
-    await manager.query(`INSERT INTO outbox_message (id, type, routing_key, payload, headers) VALUES ${rows.join(', ')}`, params);
+    const dispatcher = OutboxDispatcher.of(manager.connection);
+    if (!dispatcher) {
+      await manager.query(`INSERT INTO outbox_message (id, type, routing_key, payload, headers) VALUES ${rows.map((r) => `${r})`).join(', ')}`, params);
+      return;
+    }
+    params.push(dispatcher.leaseMs);
+    const lease = `clock_timestamp() + ($${params.length}::int * interval '1 millisecond')`;
+    const inserted: { id: string; seq: string }[] = await manager.query(
+      `INSERT INTO outbox_message (id, type, routing_key, payload, headers, dispatch_until) VALUES ${rows.map((r) => `${r}, ${lease})`).join(', ')} RETURNING id, seq`,
+      params,
+    );
+    const seqById = new Map(inserted.map((r) => [r.id, String(r.seq)]));
+    dispatcher.track(manager.queryRunner, prepared.map((p) => seqById.get(p.envelope.id) as string), prepared);
   }
 }
