@@ -3,30 +3,35 @@ import { PollSignal } from '../polling/poll-signal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A worker over fakes: counts passes (one pollShop per pass, one shop) and answers msUntilDue from `due`. */
-function fakeWorker(due: () => number | null, tickMs = 20) {
+/**
+ * A worker over fakes: counts passes (one pollShop per pass, one shop) and resubmission runs; answers the due read
+ * with `due` (next poll) and `requeuedDue` (next resubmission).
+ */
+function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => number | null = () => null) {
   const signal = new PollSignal();
   const passes: number[] = [];
+  const resubmissions: number[] = [];
   let dueReads = 0;
   const poller = {
+    requeued: 0,
     pollShop: async () => {
       passes.push(Date.now());
       return 0;
     },
-    msUntilDue: async () => {
+    nextDue: async () => {
       dueReads++;
-      return due();
+      return { pollMs: due(), requeuedMs: requeuedDue() };
     },
   };
   const worker = new BackgroundWorker(
     { shopIds: async () => ['shop-1'] } as never,
     poller as never,
-    { runOnce: async () => 0 } as never,
+    { runOnce: async () => resubmissions.push(Date.now()) } as never,
     { runOnce: async () => undefined, measure: async () => undefined } as never,
     { reconcileShop: async () => undefined } as never,
     { tickMs, idsPerQuery: 10, stuckCheckIntervalMs: 60_000, reconcileIntervalMs: 60_000, gaugeIntervalMs: 60_000, maxIdleMs: 10_000, signal },
   );
-  return { worker, signal, passes, dueReads: () => dueReads };
+  return { worker, signal, passes, resubmissions, poller, dueReads: () => dueReads };
 }
 
 describe('BackgroundWorker scheduling', () => {
@@ -87,5 +92,43 @@ describe('BackgroundWorker scheduling', () => {
     await worker.stop();
     expect(passes.length).toBeGreaterThanOrEqual(3);
     expect(passes.length).toBeLessThanOrEqual(6);
+  });
+
+  it('claims requeued operations only when the last read shows one due, or the pass requeued some (no write per pass)', async () => {
+    let requeuedDue: number | null = null;
+    const w = fakeWorker(() => null, 20, () => requeuedDue);
+    try {
+      await w.worker.tick(); // nothing read yet: runs
+      expect(w.resubmissions).toHaveLength(1);
+      w.worker.start(); // its first pass has no read yet either
+      await sleep(30);
+      expect(w.resubmissions).toHaveLength(2);
+      // reads say nothing is requeued: later passes (woken by signals) skip the claim
+      for (let i = 0; i < 3; i++) {
+        w.signal.notify(0);
+        await sleep(30);
+      }
+      expect(w.passes.length).toBeGreaterThanOrEqual(5);
+      expect(w.resubmissions).toHaveLength(2);
+      // an operation requeued elsewhere, due in 60 ms: seen by the next read, claimed once due
+      requeuedDue = 60;
+      w.signal.notify(0);
+      await sleep(20);
+      requeuedDue = null;
+      expect(w.resubmissions).toHaveLength(2);
+      await sleep(80);
+      expect(w.resubmissions).toHaveLength(3);
+      // this worker's poller requeued operations during a pass: claimed in the same pass
+      w.poller.pollShop = async () => {
+        w.passes.push(Date.now());
+        w.poller.requeued++;
+        return 0;
+      };
+      w.signal.notify(0);
+      await sleep(30);
+      expect(w.resubmissions).toHaveLength(4);
+    } finally {
+      await w.worker.stop();
+    }
   });
 });

@@ -39,6 +39,11 @@ export class BackgroundWorker {
   private lastStuck = 0;
   private lastGauges = 0;
   private lastReconcile = Date.now();
+  /**
+   * When the last read of the ledger saw the earliest requeued operation due (ms since epoch, Infinity: none);
+   * undefined when not known (no read since the last resubmission run): the resubmitter runs only then or once due.
+   */
+  private requeuedDueAt: number | undefined;
 
   constructor(
     private readonly credentials: CredentialsProvider,
@@ -64,6 +69,7 @@ export class BackgroundWorker {
 
   /** One full pass (tests call it directly). */
   async tick(): Promise<void> {
+    const requeuedBefore = this.poller.requeued;
     for (const shopId of await this.credentials.shopIds()) {
       if (!this.running && this.loop) return;
       try {
@@ -72,7 +78,12 @@ export class BackgroundWorker {
         this.log.warn(`polling shop ${shopId} failed: ${describeError(err)}`);
       }
     }
-    await this.guard('resubmission', () => this.resubmitter.runOnce());
+    // claiming requeued operations is a write: skip it while the last read of the ledger showed none due (and this
+    // pass requeued none); operations requeued by other replicas are seen by the next read, at most maxIdleMs away
+    if (this.requeuedDueAt === undefined || this.requeuedDueAt <= Date.now() || this.poller.requeued !== requeuedBefore) {
+      this.requeuedDueAt = undefined;
+      await this.guard('resubmission', () => this.resubmitter.runOnce());
+    }
     const now = Date.now();
     if (now - this.lastStuck >= this.options.stuckCheckIntervalMs) {
       this.lastStuck = now;
@@ -114,7 +125,9 @@ export class BackgroundWorker {
       this.signalledAt - now,
     );
     try {
-      const due = await this.poller.msUntilDue();
+      const { pollMs, requeuedMs } = await this.poller.nextDue();
+      this.requeuedDueAt = requeuedMs === null ? Infinity : Date.now() + requeuedMs;
+      const due = pollMs === null ? requeuedMs : requeuedMs === null ? pollMs : Math.min(pollMs, requeuedMs);
       // still overdue right after a pass means the pass could not take it: do not spin, pause a tick
       if (due !== null) delay = Math.min(delay, due <= 0 ? this.options.tickMs : Math.ceil(due));
     } catch (err) {

@@ -47,6 +47,10 @@ export class ConfiguredCredentialsProvider implements CredentialsProvider {
 export class StoredCredentialsProvider implements CredentialsProvider {
   private readonly log = new Logger('credentials');
   private readonly cache = new Map<string, { value: RccsCredentials | undefined; until: number }>();
+  /** The served shops, read at most once per `cacheMs` (the background worker asks every pass). */
+  private shopList?: { ids: string[]; until: number };
+  /** Bumped by {@link invalidate}: a read of the shop list that started before it is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -61,16 +65,26 @@ export class StoredCredentialsProvider implements CredentialsProvider {
     if (hit && hit.until > this.now()) return hit.value;
     const value = (await this.stored(shopId)) ?? (await this.fallback.forShop(shopId));
     if (this.cacheMs > 0) this.cache.set(shopId, { value, until: this.now() + this.cacheMs });
+    // a shop this process serves is polled at once, not only after the cached list expires
+    if (value && this.shopList && !this.shopList.ids.includes(shopId)) this.shopList = { ...this.shopList, ids: [...this.shopList.ids, shopId].sort() };
     return value;
   }
 
+  /** Every served shop; cached for `cacheMs` (dropped by {@link invalidate}). */
   async shopIds(): Promise<string[]> {
+    const hit = this.shopList;
+    if (hit && hit.until > this.now()) return hit.ids;
+    const generation = this.generation;
     const rows = (await this.dataSource.query('SELECT shop_id FROM shop_credentials ORDER BY shop_id')) as { shop_id: string }[];
-    return [...new Set([...rows.map((r) => r.shop_id), ...(await this.fallback.shopIds())])];
+    const ids = [...new Set([...rows.map((r) => r.shop_id), ...(await this.fallback.shopIds())])];
+    if (this.cacheMs > 0 && generation === this.generation) this.shopList = { ids, until: this.now() + this.cacheMs };
+    return ids;
   }
 
   invalidate(shopId: string): void {
     this.cache.delete(shopId);
+    this.shopList = undefined;
+    this.generation++;
   }
 
   private async stored(shopId: string): Promise<RccsCredentials | undefined> {

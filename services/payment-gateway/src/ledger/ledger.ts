@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../persistence/sql';
 import type { RccsExchange } from '@rcp/rccs-client';
-import type { CardRequestState, OperationState } from './states';
+import { OPEN_CARD_REQUEST_STATES, type CardRequestState, type OperationState } from './states';
 
 /** Row shapes as read with raw SQL. */
 export interface OperationRow {
@@ -39,11 +39,56 @@ export interface CardRequestRow {
 
 type Db = DataSource | EntityManager;
 
-const timelineEntry = `jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', $2::varchar, 'note', $3::text))`;
+/** Columns of {@link OperationRow}. */
+const OPERATION_COLUMNS = [
+  'operation_id', 'shop_id', 'order_number', 'kind', 'amount', 'pay_type', 'help_item', 'state', 'card_request_id',
+  'attempts', 'resubmissions', 'message_id', 'correlation_id', 'created_at',
+] as const satisfies readonly (keyof OperationRow)[];
+/** Columns of {@link CardRequestRow}. */
+const REQUEST_COLUMNS = [
+  'id', 'rccs_request_id', 'shop_id', 'kind', 'state', 'order_numbers', 'attempts', 'poll_count', 'next_poll_at', 'created_at', 'submitted_at',
+] as const satisfies readonly (keyof CardRequestRow)[];
+type RequestColumns = { [K in (typeof REQUEST_COLUMNS)[number] as `r_${K}`]: CardRequestRow[K] | null };
 
 /** Keeps the raw-exchange log of a request bounded: the first 4 and the last 16 entries. */
 const capExchanges = (expr: string) =>
   `(CASE WHEN jsonb_array_length(${expr}) > 20 THEN (SELECT jsonb_agg(e ORDER BY i) FROM jsonb_array_elements(${expr}) WITH ORDINALITY t(e, i) WHERE i <= 4 OR i > jsonb_array_length(${expr}) - 16) ELSE ${expr} END)`;
+
+export interface MoveOptions {
+  note?: string;
+  exchanges?: RccsExchange[];
+  nextPollInMs?: number | null;
+  lastError?: string;
+  pollCountDelta?: number;
+}
+
+/** A guarded card request transition (see {@link ledger.moveCardRequest}). */
+export interface CardRequestMove {
+  id: string;
+  from: readonly CardRequestState[];
+  to: CardRequestState;
+  opts?: MoveOptions;
+}
+
+/** The statement of {@link ledger.moveCardRequest}, its parameters numbered from `$first` (8 of them, {@link moveParams}). */
+function moveSql(first: number): string {
+  const p = (n: number) => `$${first + n - 1}`;
+  return `UPDATE card_request SET state = ${p(2)}::varchar,
+              timeline = timeline || jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', ${p(2)}::varchar, 'note', ${p(3)}::text)),
+              exchanges = ${capExchanges(`(exchanges || ${p(5)}::jsonb)`)},
+              next_poll_at = CASE WHEN ${p(6)}::int IS NULL THEN NULL ELSE clock_timestamp() + (${p(6)}::int * interval '1 millisecond') END,
+              last_error = COALESCE(${p(7)}, last_error),
+              poll_count = poll_count + ${p(8)},
+              submitted_at = CASE WHEN ${p(2)}::varchar = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END,
+              completed_at = CASE WHEN ${p(2)}::varchar IN ('completed','rejected','not-registered') THEN now() ELSE completed_at END,
+              attempts = attempts + CASE WHEN ${p(2)}::varchar IN ('submitted','outcome-unknown','rejected') AND state = 'id-obtained' THEN 1 ELSE 0 END,
+              updated_at = now()
+        WHERE id = ${p(1)} AND state = ANY(${p(4)}::varchar[]) RETURNING id`;
+}
+
+function moveParams({ id, from, to, opts = {} }: CardRequestMove): unknown[] {
+  return [id, to, opts.note ?? null, from, JSON.stringify(opts.exchanges ?? []), opts.nextPollInMs ?? null, opts.lastError ?? null, opts.pollCountDelta ?? 0];
+}
 
 /** SQL of the ledger tables (card_request, payment_operation). Every write is a single statement or runs in the caller's transaction. */
 export const ledger = {
@@ -62,6 +107,27 @@ export const ledger = {
       [op.operation_id, op.shop_id, op.order_number, op.kind, op.amount, op.pay_type, op.help_item, op.state, op.message_id, op.correlation_id],
     );
     return rows.length > 0;
+  },
+
+  /**
+   * The common case of intake in one statement (no transaction): inserts a new `pending` operation unless its
+   * operationId is known or another open operation of the same kind exists on the order (the same test as
+   * {@link ledger.findConcurrentOperation}). Returns the new row, or undefined when nothing was written and the caller
+   * must take the full path (duplicate, replay, operationId reused, another operation in progress).
+   */
+  async insertPendingIfAlone(
+    db: Db,
+    op: Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'resubmissions' | 'created_at'>,
+  ): Promise<OperationRow | undefined> {
+    const rows = await queryRows<OperationRow>(db,
+      `INSERT INTO payment_operation (operation_id, shop_id, order_number, kind, amount, pay_type, help_item, state, message_id, correlation_id)
+       SELECT $1::uuid, $2::varchar, $3::varchar, $4::varchar, $5::int, $6::int, $7::varchar, 'pending', $8::uuid, $9::varchar
+        WHERE NOT EXISTS (SELECT 1 FROM payment_operation WHERE shop_id = $2::varchar AND order_number = $3::varchar AND kind = $4::varchar
+                             AND operation_id <> $1::uuid AND state IN ('pending','in-flight','requeued'))
+       ON CONFLICT (operation_id) DO NOTHING RETURNING *`,
+      [op.operation_id, op.shop_id, op.order_number, op.kind, op.amount, op.pay_type, op.help_item, op.message_id, op.correlation_id],
+    );
+    return rows[0];
   },
 
   /** Another open operation of the same kind on the same order (different operationId), if any. */
@@ -98,35 +164,68 @@ export const ledger = {
   async finishOperations(
     db: Db,
     rows: { operationId: string; state: 'succeeded' | 'failed'; resultEvent: string; result: unknown }[],
+    /** A card request move done by the same statement (see {@link ledger.moveCardRequest}). */
+    move?: CardRequestMove,
   ): Promise<string[]> {
-    if (rows.length === 0) return [];
+    if (rows.length === 0 && !move) return [];
     const done = await queryRows<{ operation_id: string }>(db,
-      `UPDATE payment_operation p SET state = v.state, result_event = v.result_event, result = v.result::jsonb, completed_at = now(), updated_at = now()
-         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[]) AS v(operation_id, state, result_event, result)
-        WHERE p.operation_id = v.operation_id AND p.state NOT IN ('succeeded','failed')
-        RETURNING p.operation_id`,
-      [rows.map((r) => r.operationId), rows.map((r) => r.state), rows.map((r) => r.resultEvent), rows.map((r) => JSON.stringify(r.result))],
+      `WITH fin AS (
+         UPDATE payment_operation p SET state = v.state, result_event = v.result_event, result = v.result::jsonb, completed_at = now(), updated_at = now()
+           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[]) AS v(operation_id, state, result_event, result)
+          WHERE p.operation_id = v.operation_id AND p.state NOT IN ('succeeded','failed')
+          RETURNING p.operation_id
+       )${move ? `, moved AS (${moveSql(5)})` : ''}
+       SELECT operation_id FROM fin`,
+      [rows.map((r) => r.operationId), rows.map((r) => r.state), rows.map((r) => r.resultEvent), rows.map((r) => JSON.stringify(r.result)), ...(move ? moveParams(move) : [])],
     );
     return done.map((r) => r.operation_id);
   },
 
-  async insertCardRequest(db: Db, r: { rccsRequestId: number; shopId: string; kind: string; orderNumbers: string[]; leaseMs: number; exchanges: RccsExchange[] }): Promise<CardRequestRow> {
-    const rows = await queryRows<CardRequestRow>(db, 
-      `INSERT INTO card_request (rccs_request_id, shop_id, kind, state, order_numbers, next_poll_at, timeline, exchanges)
-       VALUES ($1, $2, $3, 'id-obtained', $4::jsonb, clock_timestamp() + ($5::int * interval '1 millisecond'),
-               jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', 'id-obtained')), $6::jsonb)
-       RETURNING *`,
-      [r.rccsRequestId, r.shopId, r.kind, JSON.stringify(r.orderNumbers), r.leaseMs, JSON.stringify(r.exchanges)],
+  /**
+   * Persists a card request (`id-obtained`) with the operations it carries, in ONE statement: locks the batch's
+   * operations (in operation_id order), takes the first `pending`/`requeued` operation of each order (by created_at:
+   * one order appears at most once per card request), inserts the card request with their order numbers and attaches
+   * them. Nothing is written when no operation can be attached. Returns the request (undefined then), the attached
+   * operations with the state they had before (`prev_state`), and the current state of the batch's other operations.
+   */
+  async persistCardRequest(
+    db: Db,
+    r: { rccsRequestId: number; shopId: string; kind: string; leaseMs: number; exchanges: RccsExchange[]; operationIds: string[] },
+  ): Promise<{ request: CardRequestRow | undefined; attached: (OperationRow & { prev_state: OperationState })[]; others: OperationRow[] }> {
+    const rows = await queryRows<OperationRow & { part: 'attached' | 'other'; prev_state: OperationState | null } & RequestColumns>(db,
+      `WITH locked AS (
+         SELECT * FROM payment_operation WHERE operation_id = ANY($6::uuid[]) ORDER BY operation_id FOR UPDATE
+       ), cand AS (
+         SELECT DISTINCT ON (order_number) operation_id, order_number, created_at, state FROM locked
+          WHERE state IN ('pending','requeued') ORDER BY order_number, created_at
+       ), req AS (
+         INSERT INTO card_request (rccs_request_id, shop_id, kind, state, order_numbers, next_poll_at, timeline, exchanges)
+         SELECT $1, $2, $3, 'id-obtained', (SELECT jsonb_agg(order_number ORDER BY created_at, operation_id) FROM cand),
+                clock_timestamp() + ($4::int * interval '1 millisecond'),
+                jsonb_build_array(jsonb_build_object('at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'state', 'id-obtained')), $5::jsonb
+          WHERE EXISTS (SELECT 1 FROM cand)
+         RETURNING *
+       ), att AS (
+         UPDATE payment_operation p SET state = 'in-flight', card_request_id = req.id, attempts = p.attempts + 1, updated_at = now()
+           FROM req, cand WHERE p.operation_id = cand.operation_id
+         RETURNING p.*, cand.state AS prev_state
+       )
+       SELECT 'attached' AS part, a.prev_state, ${OPERATION_COLUMNS.map((c) => `a.${c}`).join(', ')},
+              ${REQUEST_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', ')}
+         FROM att a, req r
+       UNION ALL
+       SELECT 'other', NULL, ${OPERATION_COLUMNS.map((c) => `l.${c}`).join(', ')}, ${REQUEST_COLUMNS.map(() => 'NULL').join(', ')}
+         FROM locked l WHERE l.operation_id NOT IN (SELECT operation_id FROM cand)`,
+      [r.rccsRequestId, r.shopId, r.kind, r.leaseMs, JSON.stringify(r.exchanges), r.operationIds],
     );
-    return rows[0] as CardRequestRow;
-  },
-
-  async attachOperations(db: Db, cardRequestId: string, operationIds: string[]): Promise<OperationRow[]> {
-    return queryRows(db, 
-      `UPDATE payment_operation SET state = 'in-flight', card_request_id = $1, attempts = attempts + 1, updated_at = now()
-        WHERE operation_id = ANY($2::uuid[]) AND state IN ('pending','requeued') RETURNING *`,
-      [cardRequestId, operationIds],
-    );
+    const opOf = (x: (typeof rows)[number]): OperationRow => Object.fromEntries(OPERATION_COLUMNS.map((c) => [c, x[c]])) as unknown as OperationRow;
+    const attached = rows
+      .filter((x) => x.part === 'attached')
+      .map((x) => ({ ...opOf(x), prev_state: x.prev_state as OperationState }))
+      .sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime() || a.operation_id.localeCompare(b.operation_id));
+    const first = rows.find((x) => x.part === 'attached');
+    const request = first ? (Object.fromEntries(REQUEST_COLUMNS.map((c) => [c, first[`r_${c}`]])) as unknown as CardRequestRow) : undefined;
+    return { request, attached, others: rows.filter((x) => x.part === 'other').map(opOf) };
   },
 
   /** Moves the operations of a card request that was provably not registered back to their owners. */
@@ -149,28 +248,27 @@ export const ledger = {
    * Moves a card request to `to` only if it is in one of `from` (optimistic guard), appending to its timeline
    * and exchange log. Returns false when another actor moved it first.
    */
-  async moveCardRequest(
-    db: Db,
-    id: string,
-    from: CardRequestState[],
-    to: CardRequestState,
-    opts: { note?: string; exchanges?: RccsExchange[]; nextPollInMs?: number | null; lastError?: string; pollCountDelta?: number } = {},
-  ): Promise<boolean> {
-    const rows = await queryRows<unknown>(db, 
-      `UPDATE card_request SET state = $2::varchar,
-              timeline = timeline || ${timelineEntry},
-              exchanges = ${capExchanges(`(exchanges || $5::jsonb)`)},
-              next_poll_at = CASE WHEN $6::int IS NULL THEN NULL ELSE clock_timestamp() + ($6::int * interval '1 millisecond') END,
-              last_error = COALESCE($7, last_error),
-              poll_count = poll_count + $8,
-              submitted_at = CASE WHEN $2::varchar = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END,
-              completed_at = CASE WHEN $2::varchar IN ('completed','rejected','not-registered') THEN now() ELSE completed_at END,
-              attempts = attempts + CASE WHEN $2::varchar IN ('submitted','outcome-unknown','rejected') AND state = 'id-obtained' THEN 1 ELSE 0 END,
-              updated_at = now()
-        WHERE id = $1 AND state = ANY($4::varchar[]) RETURNING id`,
-      [id, to, opts.note ?? null, from, JSON.stringify(opts.exchanges ?? []), opts.nextPollInMs ?? null, opts.lastError ?? null, opts.pollCountDelta ?? 0],
-    );
+  async moveCardRequest(db: Db, id: string, from: CardRequestState[], to: CardRequestState, opts: MoveOptions = {}): Promise<boolean> {
+    const rows = await queryRows<unknown>(db, moveSql(1), moveParams({ id, from, to, opts }));
     return rows.length > 0;
+  },
+
+  /**
+   * Locks an open card request and then its in-flight operations (in created_at order) in one statement, like
+   * {@link ledger.findCardRequest} + {@link ledger.operationsOf} with `lock`. Undefined when the request is missing or
+   * no longer open (`OPEN_CARD_REQUEST_STATES`).
+   */
+  async lockOpenRequestOperations(db: Db, id: string): Promise<OperationRow[] | undefined> {
+    const rows = await queryRows<OperationRow & { request_open: boolean }>(db,
+      `WITH r AS (SELECT id, state = ANY($2::varchar[]) AS open FROM card_request WHERE id = $1 FOR UPDATE)
+       SELECT r.open AS request_open, o.* FROM r
+         LEFT JOIN LATERAL (SELECT * FROM payment_operation p WHERE p.card_request_id = r.id AND p.state = 'in-flight' AND r.open
+                             ORDER BY p.created_at FOR UPDATE) o ON true
+        ORDER BY o.created_at`,
+      [id, OPEN_CARD_REQUEST_STATES],
+    );
+    if (!rows[0]?.request_open) return undefined;
+    return rows.filter((r) => r.operation_id !== null).map(({ request_open: _, ...op }) => op as OperationRow);
   },
 
   /** Schedules the next poll of a still-open request (same state), recording the poll. */
@@ -198,18 +296,16 @@ export const ledger = {
   },
 
   /**
-   * Milliseconds until the earliest due background work of any shop (a poll of an open request or the resubmission
-   * of a requeued operation); negative when overdue, null when nothing is scheduled. One read-only statement.
+   * Milliseconds until the earliest due poll of an open request and until the earliest due resubmission of a
+   * requeued operation (any shop); negative when overdue, null when nothing is scheduled. One read-only statement.
    */
-  async msUntilNextDue(db: Db): Promise<number | null> {
-    const rows = await queryRows<{ ms: number | string | null }>(db,
-      `SELECT EXTRACT(EPOCH FROM (LEAST(
-                (SELECT min(next_poll_at) FROM card_request WHERE state IN ('id-obtained','submitted','outcome-unknown')),
-                (SELECT min(next_attempt_at) FROM payment_operation WHERE state = 'requeued')
-              ) - clock_timestamp())) * 1000 AS ms`,
+  async nextDue(db: Db): Promise<{ pollMs: number | null; requeuedMs: number | null }> {
+    const rows = await queryRows<{ poll_ms: number | string | null; requeued_ms: number | string | null }>(db,
+      `SELECT EXTRACT(EPOCH FROM ((SELECT min(next_poll_at) FROM card_request WHERE state IN ('id-obtained','submitted','outcome-unknown')) - clock_timestamp())) * 1000 AS poll_ms,
+              EXTRACT(EPOCH FROM ((SELECT min(next_attempt_at) FROM payment_operation WHERE state = 'requeued') - clock_timestamp())) * 1000 AS requeued_ms`,
     );
-    const ms = rows[0]?.ms;
-    return ms === null || ms === undefined ? null : Number(ms);
+    const ms = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+    return { pollMs: ms(rows[0]?.poll_ms), requeuedMs: ms(rows[0]?.requeued_ms) };
   },
 
   async findCardRequest(db: Db, id: string, lock = false): Promise<CardRequestRow | undefined> {

@@ -81,22 +81,30 @@ export class RequestIntake {
     throw new TransientSubmitError(`${kind} of ${data.orderNumber} not submitted: ${outcome.error}`);
   }
 
-  /** Records the operation (or finds it); returns it when it still has to be submitted by this delivery. */
+  /**
+   * Records the operation (or finds it); returns it when it still has to be submitted by this delivery. A new
+   * operation with no other open operation of its kind on the order takes one statement; everything else (duplicate
+   * or replayed delivery, operationId reused, another operation in progress, 0 yen) the transaction below.
+   */
   private async register(envelope: EventEnvelope<PaymentRequestData>, kind: AsyncKind, delivery: DeliveryInfo): Promise<OperationRow | undefined> {
     const data = envelope.data;
+    const row = {
+      operation_id: data.operationId,
+      shop_id: envelope.shopId,
+      order_number: data.orderNumber,
+      kind,
+      amount: data.amount ?? null,
+      pay_type: data.payType ?? null,
+      help_item: data.helpItem ?? null,
+      message_id: envelope.id,
+      correlation_id: envelope.correlationId,
+    };
+    if (!(kind === 'auth' && data.amount === 0)) {
+      const inserted = await ledger.insertPendingIfAlone(this.dataSource, row);
+      if (inserted) return inserted;
+    }
     return this.dataSource.transaction(async (m) => {
-      const inserted = await ledger.insertOperation(m, {
-        operation_id: data.operationId,
-        shop_id: envelope.shopId,
-        order_number: data.orderNumber,
-        kind,
-        amount: data.amount ?? null,
-        pay_type: data.payType ?? null,
-        help_item: data.helpItem ?? null,
-        state: 'pending',
-        message_id: envelope.id,
-        correlation_id: envelope.correlationId,
-      });
+      const inserted = await ledger.insertOperation(m, { ...row, state: 'pending' });
       const op = (await ledger.findOperation(m, data.operationId, true)) as OperationRow;
       if (op.shop_id !== envelope.shopId || op.order_number !== data.orderNumber || op.kind !== kind) {
         throw new NonRetryableError(`operationId ${data.operationId} was already used for ${op.kind} of order ${op.order_number} (shop ${op.shop_id})`);

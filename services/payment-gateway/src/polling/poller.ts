@@ -37,9 +37,12 @@ export class Poller {
     return claimed.length;
   }
 
-  /** Milliseconds until the earliest due poll or resubmission (any shop); null when nothing is scheduled. */
-  msUntilDue(): Promise<number | null> {
-    return ledger.msUntilNextDue(this.dataSource);
+  /** Operations this poller handed back for resubmission (requeued), counted since it was made. */
+  requeued = 0;
+
+  /** Milliseconds until the earliest due poll and until the earliest due resubmission (any shop); null when none is scheduled. */
+  nextDue(): Promise<{ pollMs: number | null; requeuedMs: number | null }> {
+    return ledger.nextDue(this.dataSource);
   }
 
   private async poll(shopId: string, requests: CardRequestRow[]): Promise<void> {
@@ -82,6 +85,7 @@ export class Poller {
       return;
     }
     if (unsure) {
+      let requeued = 0;
       // Provably never registered (unused or unknown id): hand its operations back for a submission under a new id.
       await this.dataSource.transaction(async (m) => {
         const moved = await ledger.moveCardRequest(m, request.id, ['id-obtained', 'outcome-unknown'], 'not-registered', {
@@ -91,7 +95,9 @@ export class Poller {
         if (!moved) return;
         const ops = await ledger.operationsOf(m, request.id, true);
         await ledger.detachOperations(m, request.id, ops.map((o) => o.operation_id), 'card-API request was not registered; resubmitting under a new request id');
+        requeued = ops.length;
       });
+      this.requeued += requeued;
       return;
     }
     await ledger.reschedulePoll(this.dataSource, request.id, this.delay(request), [], status ? undefined : 'request id missing from getRCCSResult');
@@ -100,11 +106,11 @@ export class Poller {
   private async finalize(request: CardRequestRow, status: RccsRequestStatus, exchanges: RccsExchange[]): Promise<void> {
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
-      const current = await ledger.findCardRequest(m, request.id, true);
-      if (!current || !OPEN_CARD_REQUEST_STATES.includes(current.state)) return;
-      const ops = await ledger.operationsOf(m, request.id, true);
+      const ops = await ledger.lockOpenRequestOperations(m, request.id);
+      if (!ops) return;
       const lastRow = new Map(status.results.map((r) => [r.orderNumber, r] as const)); // the last row of an order wins
-      // set-based: the statements per request do not depend on its number of orders
+      // set-based: the statements per request do not depend on its number of orders; the request is completed by the
+      // operations' UPDATE statement
       await this.results.answerMany(
         m,
         ops.map((op) => {
@@ -114,12 +120,13 @@ export class Poller {
             : failureResult(ref(op), request.rccs_request_id, { message: 'the card API finished the request without a result for this order', errorClass: 'operator-action' }, now);
           return { op, mapped };
         }),
+        {
+          id: request.id,
+          from: OPEN_CARD_REQUEST_STATES,
+          to: 'completed',
+          opts: { exchanges, note: `status ${status.status}: ${status.results.length} result(s)`, pollCountDelta: 1 },
+        },
       );
-      await ledger.moveCardRequest(m, request.id, OPEN_CARD_REQUEST_STATES as never, 'completed', {
-        exchanges,
-        note: `status ${status.status}: ${status.results.length} result(s)`,
-        pollCountDelta: 1,
-      });
     });
   }
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { createEnvelope, EventEnvelope, PaymentRequestDeadLettered, PaymentOperation } from '@rcp/contracts';
-import { ledger, type OperationRow } from '../ledger/ledger';
+import { ledger, type CardRequestMove, type OperationRow } from '../ledger/ledger';
 import type { MappedResult } from './result-mapping';
 import type { OutboxPort } from './outbox-port';
 import type { AsyncKind } from '../operations/operation-kinds';
@@ -32,9 +32,10 @@ export class ResultWriter {
   /**
    * `answer` for many operations at once, in two statements whatever their number (one `UPDATE … FROM unnest`, one
    * multi-row outbox insert). Operations already final are skipped (no second event). Returns how many were answered.
+   * `move` (a card request transition) is done by the same UPDATE statement, even when there is nothing to answer.
    */
-  async answerMany(manager: EntityManager, answers: readonly { op: OperationRow; mapped: MappedResult }[]): Promise<number> {
-    if (answers.length === 0) return 0;
+  async answerMany(manager: EntityManager, answers: readonly { op: OperationRow; mapped: MappedResult }[], move?: CardRequestMove): Promise<number> {
+    if (answers.length === 0 && !move) return 0;
     const finished = new Set(
       await ledger.finishOperations(
         manager,
@@ -44,6 +45,7 @@ export class ResultWriter {
           resultEvent: mapped.contract.type,
           result: mapped.data,
         })),
+        move,
       ),
     );
     const written = answers.filter(({ op }) => finished.has(op.operation_id));

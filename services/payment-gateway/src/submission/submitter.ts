@@ -30,8 +30,6 @@ export interface SubmitterOptions {
   pollSignal?: PollSignal;
 }
 
-class NothingToSubmit extends Error {}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The card-API protocol for one batch: request id → persist → submit → (on doubt) ask, never resubmit blindly. */
@@ -61,45 +59,40 @@ export class Submitter {
 
   private async tryOnce(shopId: string, kind: AsyncKind, operationIds: string[]): Promise<{ outcomes: Map<string, SubmitOutcome>; retryable: boolean; error?: string }> {
     const outcomes = new Map<string, SubmitOutcome>();
-    const claimable = await this.claimable(operationIds, outcomes);
-    if (claimable.length === 0) return { outcomes, retryable: false };
-
+    // The batch's operations are read only when a step needs them before they are attached (rare paths); the
+    // common path reads and attaches them in the statement that persists the card request.
     const exchanges: RccsExchange[] = [];
     let requestId: number;
     try {
       const res = await this.gateway.sync(shopId, (api, c) => api.getRCCSRequestId(c), (e) => exchanges.push(e));
       if (!res.ok) {
+        const claimable = await this.claimable(operationIds, outcomes);
         await this.answerAll(claimable, null, { errorCode: res.errorCode, message: `getRCCSRequestId refused: ${res.errorCode} ${res.message ?? ''}`.trim(), errorClass: classOf(res.classification.classification) });
         claimable.forEach((o) => outcomes.set(o.operation_id, { kind: 'answered' }));
         return { outcomes, retryable: false };
       }
       requestId = res.value.requestId;
     } catch (err) {
-      return this.onPreSubmitError(err, claimable, outcomes);
+      return this.onPreSubmitError(err, await this.claimable(operationIds, outcomes), outcomes);
     }
 
-    const requeued = claimable.filter((o) => o.state === 'requeued').map((o) => o.operation_id);
-    let request: CardRequestRow;
-    let attached: OperationRow[];
-    try {
-      ({ request, attached } = await this.dataSource.transaction(async (m) => {
-        const req = await ledger.insertCardRequest(m, {
-          rccsRequestId: requestId,
-          shopId,
-          kind,
-          orderNumbers: [],
-          leaseMs: this.options.submitLeaseMs,
-          exchanges,
-        });
-        const att = await ledger.attachOperations(m, req.id, claimable.map((o) => o.operation_id));
-        if (att.length === 0) throw new NothingToSubmit();
-        await m.query(`UPDATE card_request SET order_numbers = $2::jsonb WHERE id = $1`, [req.id, JSON.stringify(att.map((o) => o.order_number))]);
-        return { request: req, attached: att };
-      }));
-    } catch (err) {
-      if (err instanceof NothingToSubmit) return { outcomes, retryable: true, error: 'operations were taken by another submission' };
-      throw err;
+    const { request, attached, others } = await ledger.persistCardRequest(this.dataSource, {
+      rccsRequestId: requestId,
+      shopId,
+      kind,
+      leaseMs: this.options.submitLeaseMs,
+      exchanges,
+      operationIds,
+    });
+    for (const op of others) {
+      const outcome = outcomeOf(op);
+      if (outcome) outcomes.set(op.operation_id, outcome);
     }
+    if (!request) {
+      const open = operationIds.some((id) => !outcomes.has(id));
+      return { outcomes, retryable: open, error: 'operations were taken by another submission' };
+    }
+    const requeued = attached.filter((o) => o.prev_state === 'requeued').map((o) => o.operation_id);
     attached.forEach((o) => outcomes.set(o.operation_id, { kind: 'submitted' }));
 
     const submitExchanges: RccsExchange[] = [];
@@ -137,9 +130,8 @@ export class Submitter {
     const seenOrders = new Set<string>();
     const claimable: OperationRow[] = [];
     for (const op of rows) {
-      if (op.state === 'succeeded' || op.state === 'failed') outcomes.set(op.operation_id, { kind: 'answered' });
-      else if (op.state === 'in-flight') outcomes.set(op.operation_id, { kind: 'owned' });
-      else if (op.state === 'dead') outcomes.set(op.operation_id, { kind: 'answered' });
+      const outcome = outcomeOf(op);
+      if (outcome) outcomes.set(op.operation_id, outcome);
       else if (!seenOrders.has(op.order_number)) {
         // one order appears at most once per card-API request
         seenOrders.add(op.order_number);
@@ -232,6 +224,13 @@ export class Submitter {
       for (const op of ops) await this.results.answer(m, op, failureResult(ref(op), requestId, reason, this.clock.now()));
     });
   }
+}
+
+/** Outcome of an operation that cannot be submitted in its current state; undefined when it still can (pending, requeued). */
+function outcomeOf(op: Pick<OperationRow, 'state'>): SubmitOutcome | undefined {
+  if (op.state === 'succeeded' || op.state === 'failed' || op.state === 'dead') return { kind: 'answered' };
+  if (op.state === 'in-flight') return { kind: 'owned' };
+  return undefined;
 }
 
 /** One asynchronous card-API call for the attached operations. */
