@@ -7,8 +7,11 @@ import { startSystem } from './system';
 async function main() {
   const file = '/tmp/probe-traces.jsonl';
   rmSync(file, { force: true });
-  process.env.OTEL_TRACES_EXPORTER = 'file';
-  process.env.OTEL_TRACES_FILE = file;
+  const tracing = process.env.PROBE_TRACE !== '0';
+  if (tracing) {
+    process.env.OTEL_TRACES_EXPORTER = 'file';
+    process.env.OTEL_TRACES_FILE = file;
+  }
   const sys = await startSystem({ shops: 1 });
   delete process.env.OTEL_TRACES_EXPORTER;
   const driver = new FlowDriver({ orderUrl: sys.orders.url, adminKey: sys.adminKey, rabbitUrl: sys.rabbitUrl, prefix: sys.prefix, shopIds: sys.shops.map((s) => s.shopId), authTickMs: 50, httpConnections: 4 });
@@ -28,6 +31,7 @@ async function main() {
     await sys.stop();
   }
   await new Promise((r) => setTimeout(r, 500));
+  if (!tracing) return;
   const spans = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   console.log('spans', spans.length, Object.keys(spans[0]));
 }
