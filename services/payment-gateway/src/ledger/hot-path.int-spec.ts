@@ -151,7 +151,8 @@ function fakeGateway(opts: { submitError?: Error; onSubmit?: () => void } = {}) 
     sink?.((r as { exchange: unknown }).exchange);
     return r;
   };
-  return { gateway: { sync: call, submit: call } as unknown as RccsGateway, submitted };
+  const hold = <T>(_shop: string, _calls: number, fn: () => Promise<T>) => fn();
+  return { gateway: { sync: call, submit: call, hold } as unknown as RccsGateway, submitted };
 }
 
 async function pendingOps(n: number, order?: string, state = 'pending'): Promise<string[]> {

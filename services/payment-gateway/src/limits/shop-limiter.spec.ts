@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ShopLimiter } from './shop-limiter';
+import { ShopLimiter, TOKEN_VALIDITY_MS } from './shop-limiter';
 
 interface Row {
   slot: number | null;
@@ -7,20 +7,37 @@ interface Row {
   tokens: number | null;
   bucket: boolean;
   slots: boolean;
+  taken?: number;
 }
 
-/** Fake DataSource: records statements; the acquire statement answers with the queued rows (then a granted slot). */
-function fakeDb(answers: Row[] = []) {
+/**
+ * Fake DataSource: records statements (and the parameters of each acquire); the acquire statement answers with the
+ * queued rows (then a granted slot with every token asked for), the token statement with `tokenAnswers` (then a token).
+ */
+function fakeDb(answers: Row[] = [], tokenAnswers: { held: boolean; taken: boolean; tokens: number }[] = []) {
   const statements: string[] = [];
+  const acquireParams: unknown[][] = [];
   const db = {
-    query: async (sql: string) => {
-      const kind = /WITH free_slot/.test(sql) ? 'acquire' : /INSERT INTO shop_call_slot/.test(sql) ? 'seed' : /holder = NULL/.test(sql) ? 'release' : 'other';
+    query: async (sql: string, params: unknown[]) => {
+      const kind = /WITH free_slot/.test(sql)
+        ? 'acquire'
+        : /WITH mine/.test(sql)
+          ? 'token'
+          : /INSERT INTO shop_call_slot/.test(sql)
+            ? 'seed'
+            : /holder = NULL/.test(sql)
+              ? 'release'
+              : 'other';
       statements.push(kind);
-      if (kind === 'acquire') return [answers.shift() ?? { slot: 0, slot_free: true, tokens: 5, bucket: true, slots: true }];
+      if (kind === 'acquire') {
+        acquireParams.push(params);
+        return [answers.shift() ?? { slot: 0, slot_free: true, tokens: 5, bucket: true, slots: true, taken: params[6] as number }];
+      }
+      if (kind === 'token') return [tokenAnswers.shift() ?? { held: true, taken: true, tokens: 5 }];
       return [];
     },
   } as unknown as DataSource;
-  return { db, statements };
+  return { db, statements, acquireParams };
 }
 
 const limits = { maxConcurrency: 2, requestsPerSecond: 1000, burst: 10 };
@@ -58,6 +75,89 @@ describe('ShopLimiter', () => {
     const { db, statements } = fakeDb();
     const limiter = new ShopLimiter(db, limits, 60_000);
     await expect(limiter.run('shop-1', async () => Promise.reject(new Error('card API down')))).rejects.toThrow('card API down');
+    expect(statements).toEqual(['seed', 'acquire', 'release']);
+  });
+
+  it('a held submission costs two statements for its two calls: slot + both tokens together, release', async () => {
+    const { db, statements, acquireParams } = fakeDb();
+    const limiter = new ShopLimiter(db, limits, 60_000);
+    const calls: string[] = [];
+    await limiter.hold('shop-1', 2, async () => {
+      await limiter.run('shop-1', async () => calls.push('getRCCSRequestId'));
+      await limiter.run('shop-1', async () => calls.push('authori'));
+    });
+    expect(calls).toEqual(['getRCCSRequestId', 'authori']);
+    expect(statements).toEqual(['seed', 'acquire', 'release']);
+    // two tokens asked for; the lease outlives the tokens' validity
+    expect(acquireParams[0]?.slice(5)).toEqual([60_000 + TOKEN_VALIDITY_MS, 2]);
+    // a plain call still takes one token with a lease of leaseMs
+    await limiter.run('shop-1', async () => undefined);
+    expect(acquireParams[1]?.slice(5)).toEqual([60_000, 1]);
+  });
+
+  it('a later call of a hold takes a fresh token (renewing the lease) once the tokens taken ahead expired or ran out', async () => {
+    let now = 0;
+    const { db, statements } = fakeDb();
+    const limiter = new ShopLimiter(db, limits, 60_000, () => now);
+    await limiter.hold('shop-1', 2, async () => {
+      await limiter.run('shop-1', async () => undefined);
+      now += TOKEN_VALIDITY_MS + 1; // e.g. a slow getRCCSRequestId
+      await limiter.run('shop-1', async () => undefined);
+      await limiter.run('shop-1', async () => undefined); // a third call (e.g. getRCCSResult after an unknown outcome)
+    });
+    expect(statements).toEqual(['seed', 'acquire', 'token', 'token', 'release']);
+  });
+
+  it('a hold granted fewer tokens than calls takes the missing one when it is needed', async () => {
+    const { db, statements } = fakeDb([{ slot: 1, slot_free: true, tokens: 1.5, bucket: true, slots: true, taken: 1 }]);
+    const limiter = new ShopLimiter(db, limits, 60_000);
+    await limiter.hold('shop-1', 2, async () => {
+      await limiter.run('shop-1', async () => undefined);
+      await limiter.run('shop-1', async () => undefined);
+    });
+    expect(statements).toEqual(['seed', 'acquire', 'token', 'release']);
+  });
+
+  it('waits for a token on its held slot, and takes a new slot when the held one is no longer its own', async () => {
+    const { db, statements } = fakeDb(
+      [],
+      [
+        { held: true, taken: false, tokens: 0.999 }, // no token yet: wait, ask again
+        { held: true, taken: true, tokens: 1 },
+        { held: false, taken: false, tokens: 5 }, // slot lost
+      ],
+    );
+    let now = 0;
+    const limiter = new ShopLimiter(db, limits, 60_000, () => now);
+    await limiter.hold('shop-1', 1, async () => {
+      await limiter.run('shop-1', async () => undefined);
+      await limiter.run('shop-1', async () => undefined);
+      now += 1;
+      await limiter.run('shop-1', async () => undefined);
+    });
+    expect(statements).toEqual(['seed', 'acquire', 'token', 'token', 'token', 'acquire', 'release']);
+  });
+
+  it('a call made while another call of the same hold is running takes a slot of its own (never two calls on one slot)', async () => {
+    const { db, statements } = fakeDb();
+    const limiter = new ShopLimiter(db, limits, 60_000);
+    await limiter.hold('shop-1', 2, async () => {
+      await Promise.all([limiter.run('shop-1', async () => undefined), limiter.run('shop-1', async () => undefined)]);
+    });
+    expect(statements).toEqual(['seed', 'acquire', 'acquire', 'release', 'release']);
+  });
+
+  it('a hold makes no statement when it calls nothing, and frees its slot when its work fails', async () => {
+    const { db, statements } = fakeDb();
+    const limiter = new ShopLimiter(db, limits, 60_000);
+    await limiter.hold('shop-1', 2, async () => undefined);
+    expect(statements).toEqual([]);
+    await expect(
+      limiter.hold('shop-1', 2, async () => {
+        await limiter.run('shop-1', async () => undefined);
+        throw new Error('ledger down');
+      }),
+    ).rejects.toThrow('ledger down');
     expect(statements).toEqual(['seed', 'acquire', 'release']);
   });
 });

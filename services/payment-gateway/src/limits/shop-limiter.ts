@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { queryRows } from '../persistence/sql';
 import type { DataSource } from 'typeorm';
@@ -11,16 +12,28 @@ export interface ShopLimits {
 /** Runs card-API calls of a shop within limits that hold across gateway replicas. */
 export interface CallLimiter {
   run<T>(shopId: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn`, whose card-API calls of the shop (through {@link CallLimiter.run}) are made one after another and
+   * about `calls` of them, as one logical submission: they share one concurrency slot, taken at the first call and
+   * freed when `fn` settles. Optional: without it `fn` simply runs.
+   */
+  hold?<T>(shopId: string, calls: number, fn: () => Promise<T>): Promise<T>;
 }
+
+/**
+ * How long tokens taken ahead for the later calls of a {@link CallLimiter.hold} stay usable (ms). A call may thus start
+ * up to this long after its token was taken: at most burst + rate × (W + 0.2 s) calls start in any window W.
+ */
+export const TOKEN_VALIDITY_MS = 200;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Takes a free (or expired) slot AND one token in one atomic statement, or neither: the slot row is locked with
- * `SKIP LOCKED`, the bucket row is refilled from the database clock and decremented only when a slot was found,
- * and the slot is leased only when the token was taken. `slot` is null when nothing was taken; then `slot_free`
- * tells whether the slots or the tokens were missing (`tokens` = tokens available now; `bucket` / `slots` = the
- * shop's rows exist).
+ * Takes a free (or expired) slot AND tokens in one atomic statement, or neither: the slot row is locked with
+ * `SKIP LOCKED`, the bucket row is refilled from the database clock and decremented only when a slot was found
+ * (by up to $7 whole tokens, at least one), and the slot is leased only when tokens were taken. `slot` is null when
+ * nothing was taken; then `slot_free` tells whether the slots or the tokens were missing (`tokens` = tokens available
+ * now; `bucket` / `slots` = the shop's rows exist). `taken` = tokens taken.
  */
 const ACQUIRE_SQL = `
   WITH free_slot AS (
@@ -31,10 +44,10 @@ const ACQUIRE_SQL = `
     SELECT shop_id, LEAST($3::float8, tokens + EXTRACT(EPOCH FROM (clock_timestamp() - updated_at)) * $4::float8) AS tokens
       FROM shop_rate_bucket WHERE shop_id = $1 FOR UPDATE
   ), token AS (
-    UPDATE shop_rate_bucket b SET tokens = r.tokens - 1, updated_at = clock_timestamp()
+    UPDATE shop_rate_bucket b SET tokens = r.tokens - LEAST($7::int, floor(r.tokens)), updated_at = clock_timestamp()
       FROM refill r
      WHERE b.shop_id = r.shop_id AND r.tokens >= 1 AND EXISTS (SELECT 1 FROM free_slot)
-    RETURNING b.shop_id
+    RETURNING b.shop_id, LEAST($7::int, floor(r.tokens))::int AS taken
   ), leased AS (
     UPDATE shop_call_slot c SET holder = $5, lease_until = clock_timestamp() + ($6::int * interval '1 millisecond')
       FROM free_slot f
@@ -42,6 +55,7 @@ const ACQUIRE_SQL = `
     RETURNING c.slot
   )
   SELECT (SELECT slot FROM leased) AS slot,
+         (SELECT taken FROM token) AS taken,
          EXISTS (SELECT 1 FROM free_slot) AS slot_free,
          (SELECT tokens FROM refill) AS tokens,
          EXISTS (SELECT 1 FROM refill) AS bucket,
@@ -54,14 +68,56 @@ const SEED_SQL = `
   )
   INSERT INTO shop_call_slot (shop_id, slot) SELECT $1, s FROM generate_series(0, $2::int - 1) s ON CONFLICT DO NOTHING`;
 
+/**
+ * One token for a slot this holder already leases, renewing the lease, in one statement; nothing when no token is
+ * available (`tokens` = tokens available now) or the slot is no longer this holder's (`held` false).
+ */
+const TOKEN_SQL = `
+  WITH mine AS (
+    SELECT shop_id, slot FROM shop_call_slot WHERE shop_id = $1 AND slot = $2 AND holder = $3 FOR UPDATE
+  ), refill AS (
+    SELECT shop_id, LEAST($4::float8, tokens + EXTRACT(EPOCH FROM (clock_timestamp() - updated_at)) * $5::float8) AS tokens
+      FROM shop_rate_bucket WHERE shop_id = $1 FOR UPDATE
+  ), token AS (
+    UPDATE shop_rate_bucket b SET tokens = r.tokens - 1, updated_at = clock_timestamp()
+      FROM refill r
+     WHERE b.shop_id = r.shop_id AND r.tokens >= 1 AND EXISTS (SELECT 1 FROM mine)
+    RETURNING b.shop_id
+  ), renewed AS (
+    UPDATE shop_call_slot c SET lease_until = clock_timestamp() + ($6::int * interval '1 millisecond')
+      FROM mine m
+     WHERE c.shop_id = m.shop_id AND c.slot = m.slot AND EXISTS (SELECT 1 FROM token)
+    RETURNING c.slot
+  )
+  SELECT EXISTS (SELECT 1 FROM mine) AS held, EXISTS (SELECT 1 FROM renewed) AS taken, (SELECT tokens FROM refill) AS tokens`;
+
 const RELEASE_SQL = `UPDATE shop_call_slot SET holder = NULL, lease_until = 'epoch' WHERE shop_id = $1 AND slot = $2 AND holder = $3`;
 
 interface AcquireRow {
   slot: number | null;
+  taken?: number | null;
   slot_free: boolean;
   tokens: number | string | null;
   bucket: boolean;
   slots: boolean;
+}
+
+interface TokenRow {
+  held: boolean;
+  taken: boolean;
+  tokens: number | string | null;
+}
+
+/** A slot held for the calls of one {@link ShopLimiter.hold}, with the tokens taken ahead for them. */
+interface Lease {
+  shopId: string;
+  calls: number;
+  slot?: number;
+  /** Tokens taken ahead, usable until `tokensUntil` (process clock). */
+  tokens: number;
+  tokensUntil: number;
+  /** A call of the lease is running (a concurrent one takes a slot of its own). */
+  busy: boolean;
 }
 
 /**
@@ -71,21 +127,27 @@ interface AcquireRow {
  * - concurrency: N lease rows per shop; a call takes a free (or expired) slot with `FOR UPDATE SKIP LOCKED`
  *   and frees it afterwards. Leases expire, so a crashed replica cannot hold a slot forever.
  * Statements per call: one to take slot + token together, one to release (plus one per shop and process to
- * create the rows, repeated only if they turn out to be missing).
+ * create the rows, repeated only if they turn out to be missing). The calls of a {@link ShopLimiter.hold} (request id
+ * then submit) share one slot: one statement takes it with a token per expected call, spent within
+ * {@link TOKEN_VALIDITY_MS} (a later call takes a fresh token and renews the lease in one statement), one frees it.
  */
 export class ShopLimiter implements CallLimiter {
   private readonly holder = `gw-${process.pid}-${randomUUID().slice(0, 8)}`;
   /** Shops whose rows this process created (or is creating). */
   private readonly seeded = new Map<string, Promise<void>>();
+  private readonly leases = new AsyncLocalStorage<Lease>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly limits: ShopLimits,
     private readonly leaseMs: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async run<T>(shopId: string, fn: () => Promise<T>): Promise<T> {
-    const slot = await this.acquire(shopId);
+    const lease = this.leases.getStore();
+    if (lease && lease.shopId === shopId && !lease.busy) return this.runHeld(lease, fn);
+    const { slot } = await this.acquire(shopId, 1, this.leaseMs);
     try {
       return await fn();
     } finally {
@@ -93,16 +155,47 @@ export class ShopLimiter implements CallLimiter {
     }
   }
 
-  /** Waits for a slot and a token of the shop, taken together. */
-  private async acquire(shopId: string): Promise<number> {
+  async hold<T>(shopId: string, calls: number, fn: () => Promise<T>): Promise<T> {
+    if (this.leases.getStore()?.shopId === shopId) return fn();
+    const lease: Lease = { shopId, calls: Math.max(1, calls), tokens: 0, tokensUntil: 0, busy: false };
+    try {
+      return await this.leases.run(lease, fn);
+    } finally {
+      if (lease.slot !== undefined) await this.releaseSlot(shopId, lease.slot).catch(() => undefined);
+    }
+  }
+
+  private async runHeld<T>(lease: Lease, fn: () => Promise<T>): Promise<T> {
+    lease.busy = true;
+    try {
+      if (lease.slot === undefined) {
+        // the lease outlives the validity of the tokens taken ahead: a call started with one still has leaseMs
+        const { slot, taken } = await this.acquire(lease.shopId, lease.calls, this.leaseMs + TOKEN_VALIDITY_MS);
+        lease.slot = slot;
+        lease.tokens = taken - 1;
+        lease.tokensUntil = this.now() + TOKEN_VALIDITY_MS;
+      } else if (lease.tokens > 0 && this.now() <= lease.tokensUntil) {
+        lease.tokens--;
+      } else {
+        lease.tokens = 0;
+        lease.slot = await this.token(lease.shopId, lease.slot);
+      }
+      return await fn();
+    } finally {
+      lease.busy = false;
+    }
+  }
+
+  /** Waits for a slot and `tokens` (at least one) of the shop, taken together. */
+  private async acquire(shopId: string, tokens: number, leaseMs: number): Promise<{ slot: number; taken: number }> {
     const { maxConcurrency, requestsPerSecond: rate, burst } = this.limits;
     await this.seed(shopId);
     let slotWait = 5;
     let reseeded = false;
     for (;;) {
-      const rows = await queryRows<AcquireRow>(this.dataSource, ACQUIRE_SQL, [shopId, maxConcurrency, burst, rate, this.holder, this.leaseMs]);
+      const rows = await queryRows<AcquireRow>(this.dataSource, ACQUIRE_SQL, [shopId, maxConcurrency, burst, rate, this.holder, leaseMs, tokens]);
       const row = rows[0];
-      if (row && row.slot !== null && row.slot !== undefined) return Number(row.slot);
+      if (row && row.slot !== null && row.slot !== undefined) return { slot: Number(row.slot), taken: Math.max(1, Number(row.taken ?? 1)) };
       if (!reseeded && (!row || !row.bucket || !row.slots)) {
         // rows missing (deleted behind this process's back, or more slots configured): create them once more
         reseeded = true;
@@ -112,12 +205,28 @@ export class ShopLimiter implements CallLimiter {
       }
       if (row && row.slot_free) {
         // a slot was free but no token: wait until one is due
-        await sleep(Math.max(5, Math.ceil(((1 - Number(row.tokens ?? 0)) / rate) * 1000)));
+        await sleep(this.tokenWaitMs(row.tokens));
       } else {
         await sleep(slotWait);
         slotWait = Math.min(slotWait * 2, 100);
       }
     }
+  }
+
+  /** One token for the held `slot`, renewing its lease; a new slot (and token) when the slot is no longer held. */
+  private async token(shopId: string, slot: number): Promise<number> {
+    const { requestsPerSecond: rate, burst } = this.limits;
+    for (;;) {
+      const rows = await queryRows<TokenRow>(this.dataSource, TOKEN_SQL, [shopId, slot, this.holder, burst, rate, this.leaseMs]);
+      const row = rows[0];
+      if (row?.taken) return slot;
+      if (!row?.held) return (await this.acquire(shopId, 1, this.leaseMs)).slot;
+      await sleep(this.tokenWaitMs(row.tokens));
+    }
+  }
+
+  private tokenWaitMs(tokens: number | string | null | undefined): number {
+    return Math.max(5, Math.ceil(((1 - Number(tokens ?? 0)) / this.limits.requestsPerSecond) * 1000));
   }
 
   private seed(shopId: string): Promise<void> {

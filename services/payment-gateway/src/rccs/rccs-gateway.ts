@@ -94,6 +94,14 @@ export class RccsGateway {
     );
   }
 
+  /**
+   * Runs `fn`, whose card-API calls of the shop (about `calls` of them, one after another) are one logical submission:
+   * they share one per-shop concurrency slot ({@link CallLimiter.hold}).
+   */
+  hold<T>(shopId: string, calls: number, fn: () => Promise<T>): Promise<T> {
+    return this.limiter.hold ? this.limiter.hold(shopId, calls, fn) : fn();
+  }
+
   /** Circuit state per shop, for readiness and metrics. */
   circuitStates(): Record<string, CircuitStateName> {
     return Object.fromEntries([...this.breakers].map(([shop, b]) => [shop, STATE_NAMES[b.state]]));

@@ -48,7 +48,8 @@ export class Submitter {
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
       const open = operationIds.filter((id) => !outcomes.has(id));
       if (open.length === 0) break;
-      const step = await this.tryOnce(shopId, kind, open);
+      // request id and submit are one logical submission: one concurrency slot for both calls
+      const step = await this.gateway.hold(shopId, 2, () => this.tryOnce(shopId, kind, open));
       for (const [id, o] of step.outcomes) if (o.kind !== 'retry') outcomes.set(id, o);
       lastError = step.error ?? lastError;
       if (!step.retryable) break;
