@@ -132,4 +132,52 @@ describe('Batcher', () => {
     await expect(added).resolves.toBe('a');
     expect(b.waiting).toBe(0);
   });
+
+  describe('minIntervalMs', () => {
+    it('sends a lone item at once, then collects what arrives within the interval into one flush', async () => {
+      const flushes: { at: number; items: string[] }[] = [];
+      const start = Date.now();
+      const b = new Batcher<string, string>({ maxSize: 100, maxWaitMs: 60_000, minIntervalMs: 80 }, async (_k, items) => {
+        flushes.push({ at: Date.now() - start, items });
+        return items;
+      });
+      const first = b.add('k', 'a');
+      await first;
+      const later = [];
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        later.push(b.add('k', `b${i}`));
+      }
+      await Promise.all(later);
+      expect(flushes.map((f) => f.items)).toEqual([['a'], ['b0', 'b1', 'b2', 'b3', 'b4']]);
+      expect(flushes[0]!.at).toBeLessThan(40);
+      expect(flushes[1]!.at).toBeGreaterThanOrEqual(75);
+    });
+
+    it('keeps keys apart: another key is not held by this key’s interval', async () => {
+      const flushes: string[][] = [];
+      const b = new Batcher<string, string>({ maxSize: 100, maxWaitMs: 60_000, minIntervalMs: 1000 }, async (k, items) => {
+        flushes.push(items.map((i) => `${k}:${i}`));
+        return items;
+      });
+      await b.add('k', 'a');
+      const t0 = Date.now();
+      await b.add('other', 'x');
+      expect(Date.now() - t0).toBeLessThan(500);
+      expect(flushes).toEqual([['k:a'], ['other:x']]);
+    });
+
+    it('still flushes a full batch at once', async () => {
+      const flushes: number[] = [];
+      const b = new Batcher<number, number>({ maxSize: 3, maxWaitMs: 60_000, minIntervalMs: 10_000 }, async (_k, items) => {
+        flushes.push(items.length);
+        return items;
+      });
+      await b.add('k', 0);
+      const t0 = Date.now();
+      await Promise.all([1, 2, 3].map((i) => b.add('k', i)));
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(flushes).toEqual([1, 3]);
+    });
+  });
 });
