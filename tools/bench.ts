@@ -82,14 +82,17 @@ const COUNTS = {
   },
   /** deliveries into the services' quorum queues (full publish→consume round trips, like B1) */
   quorumRoundTrips: 6, // order-service ← OrderReceived(echo), AuthCompleted, OrderShipped, CaptureCompleted; gateway ← AuthRequested, CaptureRequested
-  /** write transactions (each an fsync with synchronous_commit on) per order */
+  /**
+   * write transactions (each an fsync with synchronous_commit on) per order. Not counted, as before: the outbox's
+   * publishing bookkeeping (the dispatcher's `published_at` UPDATE per transaction, coalesced under load).
+   */
   commitsPerOrder: {
-    'order-service': 6, // create, OrderReceived echo (inbox row), authorize, AuthCompleted, OrderShipped, CaptureCompleted
-    'payment-gateway': 2, // register AuthRequested, register CaptureRequested (one tx each, request-intake.ts)
+    'order-service': 5, // create, authorize, AuthCompleted, OrderShipped, CaptureCompleted (the OrderReceived echo is one read)
+    'payment-gateway': 2, // register AuthRequested, register CaptureRequested (one INSERT each, request-intake.ts)
   },
   /** write transactions per card-API request (per batch), per kind */
   commitsPerBatch: {
-    'payment-gateway': 4 + 3 * 3, // attach tx, move→submitted, claimDueRequests, finalize tx; limiter: 3 UPDATEs per call × 3 calls
+    'payment-gateway': 4 + 2 * 2, // submit (insert + attach, one statement), move→submitted, claimDueRequests, finalize; limiter: acquire + release for the submission and for the poll
     'rccs-simulator': 3, // getRCCSRequestId insert, async request tx, auto-provision insert (auth) / 0 (capture) ≈ 3
   },
   /** card-API calls per batch per kind: getRCCSRequestId + submit + getRCCSResult (one poll at delay 0) */
