@@ -179,8 +179,7 @@ class Sampler {
   }
   async start(intervalMs = 1000): Promise<void> {
     this.connection = await amqp.connect(this.sys.rabbitUrl);
-    this.channel = await this.connection.createChannel();
-    this.channel.on('error', () => undefined);
+    await this.openChannel();
     this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalMs);
   }
   /** Why messages were parked (x-parked-reason of up to 5 per parking lot); messages are given back. */
@@ -189,23 +188,48 @@ class Sampler {
     for (const q of ['order-service.dlq', 'payment-gateway.dlq']) {
       const got: amqp.GetMessage[] = [];
       for (let i = 0; i < 5; i++) {
-        const m = await this.channel!.get(prefixed(q, this.sys.prefix), { noAck: false });
+        const m = await this.onQueue(q, (ch, name) => ch.get(name, { noAck: false }));
         if (!m) break;
         got.push(m);
         const h = (m.properties.headers ?? {}) as Record<string, unknown>;
         out.push(`${q}: ${String(m.properties.type)} ${String(h['x-rejection-code'] ?? h['x-first-death-reason'] ?? '')} ${String(h['x-parked-reason'] ?? '').slice(0, 300)}`);
       }
-      for (const m of got) this.channel!.nack(m, false, true);
+      for (const m of got) this.channel?.nack(m, false, true);
     }
     return out;
   }
   async queueDepths(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const q of ['order-service', 'payment-gateway', 'order-service.dlq', 'payment-gateway.dlq']) {
-      const name = prefixed(q, this.sys.prefix);
-      out[q] = (await this.channel!.checkQueue(name)).messageCount;
+      out[q] = (await this.onQueue(q, (ch, name) => ch.checkQueue(name)))?.messageCount ?? 0;
     }
     return out;
+  }
+  /**
+   * Runs `fn` on the queue; undefined when the queue is gone. The run's queues expire after 10 idle minutes (a
+   * parking lot nobody used during a soak does), and a passive check of a missing queue closes the channel (404):
+   * it is reopened for the next call.
+   */
+  private async onQueue<T>(queue: string, fn: (ch: amqp.Channel, name: string) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn(await this.openChannel(), prefixed(queue, this.sys.prefix));
+    } catch (err) {
+      if ((err as { code?: number }).code === 404 || /NOT_FOUND|Channel closed/.test(String(err))) {
+        this.channel = undefined;
+        return undefined;
+      }
+      throw err;
+    }
+  }
+  private async openChannel(): Promise<amqp.Channel> {
+    if (!this.channel) {
+      this.channel = await this.connection!.createChannel();
+      this.channel.on('error', () => undefined);
+      this.channel.on('close', () => {
+        this.channel = undefined;
+      });
+    }
+    return this.channel;
   }
   private async sample(): Promise<void> {
     const outbox: Record<string, { backlog: number; lagMs: number }> = {};

@@ -1,5 +1,4 @@
-/* eslint-disable */
-// Ad-hoc: one order at a time through the system with OTel file traces; prints the span timeline of the last order.
+// `node dist/tools/bench/probe.js` (after `npm run build`; PROBE_TRACE=0 without tracing). Ad-hoc latency probe: one order at a time through the system with OTel file traces; prints the span timeline of the last order.
 import { readFileSync, rmSync } from 'node:fs';
 import { FlowDriver } from './driver';
 import { startSystem } from './system';
