@@ -165,7 +165,7 @@ export class GatewayModule {
           provide: BATCHER,
           inject: [Submitter],
           useFactory: (s: Submitter) =>
-            new Batcher<string, SubmitOutcome>({ maxSize: config.batch.maxOrders, maxWaitMs: config.batch.maxWaitMs, minIntervalMs: config.batch.minIntervalMs }, (key, ids) => {
+            new Batcher<string, SubmitOutcome>({ maxSize: config.batch.maxOrders, maxWaitMs: config.batch.maxWaitMs }, (key, ids) => {
               const { shopId, kind } = parseBatchKey(key);
               return s.submitBatch(shopId, kind, ids);
             }),

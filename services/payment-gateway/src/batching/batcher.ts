@@ -1,6 +1,5 @@
 /**
- * Adaptive (group-commit) batching: a key's items are flushed at once when no flush of that key is running (and, with
- * `minIntervalMs`, its last flush started long enough ago);
+ * Adaptive (group-commit) batching: a key's items are flushed at once when no flush of that key is running;
  * while one runs, new items collect and go out together when it ends. `maxSize` caps a batch (a full batch is
  * flushed at once, even next to a running one) and `maxWaitMs` caps how long an item waits behind a running flush.
  * So an idle system adds no wait and batches grow with load (≈ the arrivals during one flush).
@@ -11,13 +10,6 @@
 export interface BatcherOptions {
   maxSize: number;
   maxWaitMs: number;
-  /**
-   * Least time between the starts of two flushes of a key (ms; default 0). An item arriving at an idle key goes out at
-   * once unless the key's last flush started less than this ago; then it waits for the rest of the interval with
-   * whatever else arrives. So a lone order is not delayed, and under steady load a key sends at most one request per
-   * interval, each carrying ≈ rate × interval items (the card API's cost is per request, and its rate limit too).
-   */
-  minIntervalMs?: number;
 }
 
 interface Pending<T, R> {
@@ -45,8 +37,6 @@ interface Group<T, R> {
 export class Batcher<T, R> {
   private readonly groups = new Map<string, Group<T, R>>();
   private readonly running = new Set<Promise<void>>();
-  /** When the last flush of each key started (kept past the group's life for `minIntervalMs`). */
-  private readonly lastFlushAt = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -69,7 +59,7 @@ export class Batcher<T, R> {
         return;
       }
       if (group.inFlight === 0) {
-        if (!group.immediate && !group.timer) group.immediate = setImmediate(() => this.flushIfIdle(key));
+        if (!group.immediate) group.immediate = setImmediate(() => this.flushIfIdle(key));
       } else if (!group.timer) {
         group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
       }
@@ -131,24 +121,7 @@ export class Batcher<T, R> {
       if (!group.timer) group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
       return;
     }
-    this.flushWhenDue(key, group);
-  }
-
-  /** Flushes now, or when the key's minimum interval since its last flush has passed (collecting meanwhile). */
-  private flushWhenDue(key: string, group: Group<T, R>): void {
-    const wait = (this.lastFlushAt.get(key) ?? -Infinity) + (this.options.minIntervalMs ?? 0) - Date.now();
-    if (wait <= 0) this.flushKey(key);
-    else if (!group.timer) group.timer = setTimeout(() => this.flushKey(key), wait);
-  }
-
-  private noteFlush(key: string): void {
-    const now = Date.now();
-    const interval = this.options.minIntervalMs ?? 0;
-    if (interval <= 0) return;
-    if (this.lastFlushAt.size > 1000) {
-      for (const [k, at] of this.lastFlushAt) if (now - at >= interval) this.lastFlushAt.delete(k);
-    }
-    this.lastFlushAt.set(key, now);
+    this.flushKey(key);
   }
 
   /** Hands up to `maxSize` waiting items of the key to one flush; the rest keep waiting (or go next). */
@@ -161,7 +134,6 @@ export class Batcher<T, R> {
     group.immediate = undefined;
     const batch = group.items.splice(0, this.options.maxSize);
     if (batch.length === 0) return this.forgetIfIdle(key, group);
-    this.noteFlush(key);
     if (group.items.length >= this.options.maxSize) this.flushKey(key);
     else if (group.items.length > 0) group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
     group.inFlight++;
@@ -180,8 +152,8 @@ export class Batcher<T, R> {
       .finally(() => {
         this.running.delete(run);
         group.inFlight--;
-        // the running flush ended: whatever collected meanwhile goes out as one batch, now or when the interval ends
-        if (group.items.length > 0) this.flushWhenDue(key, group);
+        // the running flush ended: whatever collected meanwhile goes out now as one batch
+        if (group.items.length > 0) this.flushKey(key);
         else this.forgetIfIdle(key, group);
       });
     this.running.add(run);

@@ -1,10 +1,10 @@
 import { loadGatewayConfig } from './gateway-config';
 
 describe('loadGatewayConfig', () => {
-  it('applies defaults (port 3001, batch 100 / 50 ms / one flush per key per 100 ms, stuck after 1 h)', () => {
+  it('applies defaults (port 3001, batch 100 / 50 ms, stuck after 1 h)', () => {
     const c = loadGatewayConfig({});
     expect(c.port).toBe(3001);
-    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, minIntervalMs: 100 });
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50 });
     expect(c.stuck.afterMs).toBe(3_600_000);
     expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
   });

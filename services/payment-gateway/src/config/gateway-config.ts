@@ -79,7 +79,6 @@ export const gatewayEnvSchema = z.object({
   /** Orders per asynchronous request (simulator default limit 100, spec §7). */
   GATEWAY_BATCH_MAX_ORDERS: envInt(100, 1, 100),
   GATEWAY_BATCH_MAX_WAIT_MS: envInt(50, 0),
-  GATEWAY_BATCH_MIN_INTERVAL_MS: envInt(100, 0),
   GATEWAY_PREFETCH: envInt(250, 1),
   GATEWAY_FIRST_POLL_DELAY_MS: envInt(5000, 0),
   GATEWAY_POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(2),
@@ -127,7 +126,7 @@ export interface GatewayConfig {
   exchange: string;
   namePrefix?: string;
   rccs: { endpoint: string; connectTimeoutMs: number; responseTimeoutMs: number };
-  batch: { maxOrders: number; maxWaitMs: number; minIntervalMs: number };
+  batch: { maxOrders: number; maxWaitMs: number };
   prefetch: number;
   polling: { firstDelayMs: number; backoffFactor: number; maxDelayMs: number; tickMs: number; idsPerQuery: number };
   retry: { delaysMs: number[]; maxAttempts: number; callRetries: number; callRetryBaseMs: number; resubmitMaxAttempts: number };
@@ -159,7 +158,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     exchange: e.EXCHANGE,
     namePrefix: e.MESSAGING_NAME_PREFIX || undefined,
     rccs: { endpoint: e.RCCS_ENDPOINT, connectTimeoutMs: e.RCCS_CONNECT_TIMEOUT_MS, responseTimeoutMs: e.RCCS_RESPONSE_TIMEOUT_MS },
-    batch: { maxOrders: e.GATEWAY_BATCH_MAX_ORDERS, maxWaitMs: e.GATEWAY_BATCH_MAX_WAIT_MS, minIntervalMs: e.GATEWAY_BATCH_MIN_INTERVAL_MS },
+    batch: { maxOrders: e.GATEWAY_BATCH_MAX_ORDERS, maxWaitMs: e.GATEWAY_BATCH_MAX_WAIT_MS },
     prefetch: Math.max(e.GATEWAY_PREFETCH, e.GATEWAY_BATCH_MAX_ORDERS + 1),
     polling: {
       firstDelayMs: e.GATEWAY_FIRST_POLL_DELAY_MS,
