@@ -1,21 +1,16 @@
 import { DataSource } from 'typeorm';
-import { EventEnvelope } from '@rcp/contracts';
-import { TestDatabase, createTestDatabase, testRabbitUrl, uniqueName, waitFor } from '@rcp/testing';
+import { waitFor } from '@rcp/testing';
 import { EventPublisher, PreparedEvent, PublishOptions } from '../publisher';
-import { RabbitMqServer } from '../consumer/rabbitmq-server';
-import { MESSAGING_MIGRATIONS } from '../migrations/messaging-tables.migration';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 import { OutboxDispatcher } from './outbox-dispatcher';
 import { authRequested, quietLogger } from '../../test/events';
+import { OutboxFixture, startOutboxFixture } from '../../test/outbox-fixture';
 
-const prefix = uniqueName('msgdispatch');
-const url = testRabbitUrl();
-let db: TestDatabase;
+let fixture: OutboxFixture;
 let dataSource: DataSource;
 let publisher: EventPublisher;
-let sink: RabbitMqServer;
-const deliveries = new Map<string, number>();
+let deliveries: Map<string, number>;
 const outbox = new OutboxService();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const toStop: OutboxRelay[] = [];
@@ -48,7 +43,7 @@ function dispatchingRelay(pub: CountingPublisher, options: ConstructorParameters
   return { relay, passes };
 }
 
-const delivered = (ids: string[]) => ids.every((id) => deliveries.get(id) === 1);
+const delivered = (ids: string[]) => fixture.delivered(ids);
 const rowsOf = async (ids: string[]) =>
   (await dataSource.query(`SELECT id, published_at, dispatch_until, attempts, last_error FROM outbox_message WHERE id = ANY($1::uuid[])`, [ids])) as {
     id: string;
@@ -59,22 +54,13 @@ const rowsOf = async (ids: string[]) =>
   }[];
 
 beforeAll(async () => {
-  db = await createTestDatabase('msg_dispatch');
-  dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MESSAGING_MIGRATIONS, poolSize: 10 });
-  await dataSource.initialize();
-  await dataSource.runMigrations();
-  publisher = new EventPublisher({ url, namePrefix: prefix, connectionName: prefix, logger: quietLogger });
-  sink = new RabbitMqServer({ url, namePrefix: prefix, queue: 'sink', bindings: ['payment.auth.requested'], connectionName: prefix, logger: quietLogger, retryDelaysMs: [50] });
-  sink.addHandler('AuthRequested', (async (e: EventEnvelope) => void deliveries.set(e.id, (deliveries.get(e.id) ?? 0) + 1)) as never, true);
-  await new Promise<void>((resolve, reject) => sink.listen((err?: unknown) => (err ? reject(err) : resolve())));
+  fixture = await startOutboxFixture('msg_dispatch');
+  ({ dataSource, publisher, deliveries } = fixture);
 });
 
 afterAll(async () => {
   for (const r of toStop) await r.stop();
-  await sink?.close();
-  await publisher?.close();
-  await dataSource?.destroy();
-  await db?.drop();
+  await fixture?.close();
 });
 
 describe('outbox dispatch after commit', () => {

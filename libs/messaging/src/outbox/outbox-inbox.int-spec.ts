@@ -3,23 +3,23 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EventEnvelope } from '@rcp/contracts';
-import { TestDatabase, createTestDatabase, testRabbitUrl, uniqueName, waitFor } from '@rcp/testing';
+import { TestDatabase, waitFor } from '@rcp/testing';
 import { EventPublisher } from '../publisher';
-import { RabbitMqServer } from '../consumer/rabbitmq-server';
 import { MESSAGING_MIGRATIONS } from '../migrations/messaging-tables.migration';
 import { InboxService } from '../inbox/inbox.service';
 import { MessagingModule } from '../messaging.module';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 import { authRequested, quietLogger } from '../../test/events';
+import { OutboxFixture, startOutboxFixture } from '../../test/outbox-fixture';
 
-const prefix = uniqueName('msgoutbox');
-const url = testRabbitUrl();
+let fixture: OutboxFixture;
+let prefix: string;
+let url: string;
 let db: TestDatabase;
 let dataSource: DataSource;
 let publisher: EventPublisher;
-let sink: RabbitMqServer;
-const deliveries = new Map<string, number>();
+let deliveries: Map<string, number>;
 const outbox = new OutboxService();
 const toStop: { stop(): Promise<void> }[] = [];
 
@@ -36,27 +36,18 @@ async function addInTransaction(envelopes: EventEnvelope[]): Promise<void> {
   });
 }
 
-const delivered = (ids: string[]) => ids.every((id) => deliveries.get(id) === 1);
+const delivered = (ids: string[]) => fixture.delivered(ids);
 const pendingRows = async () => Number((await dataSource.query(`SELECT count(*) AS n FROM outbox_message WHERE published_at IS NULL`))[0].n);
 
 beforeAll(async () => {
-  db = await createTestDatabase('msg_outbox');
-  dataSource = new DataSource({ type: 'postgres', url: db.url, migrations: MESSAGING_MIGRATIONS, poolSize: 10 });
-  await dataSource.initialize();
-  await dataSource.runMigrations();
+  fixture = await startOutboxFixture('msg_outbox');
+  ({ prefix, url, db, dataSource, publisher, deliveries } = fixture);
   await dataSource.query(`CREATE TABLE account (name text PRIMARY KEY)`);
-  publisher = new EventPublisher({ url, namePrefix: prefix, connectionName: prefix, logger: quietLogger });
-  sink = new RabbitMqServer({ url, namePrefix: prefix, queue: 'sink', bindings: ['payment.auth.requested'], connectionName: prefix, logger: quietLogger, retryDelaysMs: [50] });
-  sink.addHandler('AuthRequested', (async (e: EventEnvelope) => void deliveries.set(e.id, (deliveries.get(e.id) ?? 0) + 1)) as never, true);
-  await new Promise<void>((resolve, reject) => sink.listen((err?: unknown) => (err ? reject(err) : resolve())));
 });
 
 afterAll(async () => {
   for (const r of toStop) await r.stop();
-  await sink?.close();
-  await publisher?.close();
-  await dataSource?.destroy();
-  await db?.drop();
+  await fixture?.close();
 });
 
 describe('transactional outbox', () => {
