@@ -30,23 +30,21 @@ export class OutboxService {
       const p = prepareEvent(e);
       return { ...p, headers: { ...p.headers, ...trace } };
     });
-    const params: unknown[] = [];
+    const dispatcher = OutboxDispatcher.of(manager.connection);
+    // rows for the dispatcher are leased to it (and do not NOTIFY the relay)
+    const params: unknown[] = dispatcher ? [dispatcher.leaseMs] : [];
+    const lease = dispatcher ? `, clock_timestamp() + ($1::int * interval '1 millisecond')` : '';
     const rows = prepared.map(({ envelope, routingKey, headers }) => {
       const base = params.length;
       params.push(envelope.id, envelope.type, routingKey, JSON.stringify(envelope), JSON.stringify(headers));
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb`;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb${lease})`;
     });
-    const dispatcher = OutboxDispatcher.of(manager.connection);
-    if (!dispatcher) {
-      await manager.query(`INSERT INTO outbox_message (id, type, routing_key, payload, headers) VALUES ${rows.map((r) => `${r})`).join(', ')}`, params);
-      return;
-    }
-    params.push(dispatcher.leaseMs);
-    const lease = `clock_timestamp() + ($${params.length}::int * interval '1 millisecond')`;
+    const columns = `id, type, routing_key, payload, headers${dispatcher ? ', dispatch_until' : ''}`;
     const inserted: { id: string; seq: string }[] = await manager.query(
-      `INSERT INTO outbox_message (id, type, routing_key, payload, headers, dispatch_until) VALUES ${rows.map((r) => `${r}, ${lease})`).join(', ')} RETURNING id, seq`,
+      `INSERT INTO outbox_message (${columns}) VALUES ${rows.join(', ')}${dispatcher ? ' RETURNING id, seq' : ''}`,
       params,
     );
+    if (!dispatcher) return;
     const seqById = new Map(inserted.map((r) => [r.id, String(r.seq)]));
     dispatcher.track(manager.queryRunner, prepared.map((p) => seqById.get(p.envelope.id) as string), prepared);
   }
