@@ -35,8 +35,8 @@ export interface MessagingModuleOptions {
     /** Lease of rows written for the dispatcher before the relay may take them (ms); default 5000. */
     dispatchLeaseMs?: number;
   };
-  /** Inbox pruning. */
-  inbox?: Pick<InboxOptions, 'retentionMs' | 'pruneIntervalMs'>;
+  /** Inbox pruning and group commit. */
+  inbox?: Pick<InboxOptions, 'retentionMs' | 'pruneIntervalMs' | 'groupCommit'>;
   observer?: MessagingObserver;
   logger?: MessagingLogger;
 }

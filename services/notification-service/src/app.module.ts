@@ -39,7 +39,7 @@ export class NotificationAppModule {
       imports: [
         ObservabilityModule.forRoot({ service: NOTIFICATION_SERVICE, instance: metrics }),
         loggerModule({ service: NOTIFICATION_SERVICE, messageContext: currentMessageContext }), // level: LOG_LEVEL (default info)
-        TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL)),
+        TypeOrmModule.forRoot(dataSourceOptions(env.NOTIFY_DATABASE_URL, env.NOTIFY_DB_PREPARED_STATEMENTS)),
         // GET /health/live, /health/ready (PostgreSQL and the consumer's broker connection), public
         HealthModule.forRootAsync({
           inject: [DataSource],

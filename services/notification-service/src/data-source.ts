@@ -1,6 +1,7 @@
 import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
 import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { preparedStatementsPoolOption } from '@rcp/database';
 import { Delivery } from './entities/delivery.entity';
 import { Incident } from './entities/incident.entity';
 import { NotificationRule } from './entities/notification-rule.entity';
@@ -11,7 +12,8 @@ export const MIGRATION_LOCK_KEY = 0x4e4f5449;
 
 export const ENTITIES = [NotificationRule, Delivery, Incident];
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+/** `preparedStatements`: recurring statements prepared per connection (off behind a transaction-pooling proxy). */
+export function dataSourceOptions(url: string, preparedStatements = true): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -19,7 +21,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations: [...MESSAGING_MIGRATIONS, NotificationSchema1760000000000, ...AUTH_MIGRATIONS],
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10 },
+    extra: { max: 10, ...preparedStatementsPoolOption(preparedStatements) },
   };
 }
 

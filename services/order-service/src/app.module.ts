@@ -56,12 +56,13 @@ export class OrderServiceModule {
         CoreModule.forRoot(env, clock),
         ObservabilityModule.forRoot({ service: ORDER_SERVICE, instance: metrics }),
         loggerModule({ service: ORDER_SERVICE, level: env.LOG_LEVEL, messageContext: currentMessageContext }),
-        TypeOrmModule.forRoot(orderDataSourceOptions(env.ORDER_DATABASE_URL)),
+        TypeOrmModule.forRoot(orderDataSourceOptions(env.ORDER_DATABASE_URL, env.ORDER_DB_PREPARED_STATEMENTS)),
         MessagingModule.forRoot({
           url: env.RABBITMQ_URL,
           exchange: env.EXCHANGE,
           namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
           outbox: { enabled: true, pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS },
+          inbox: env.ORDER_INBOX_GROUP_MAX > 1 ? { groupCommit: { maxMessages: env.ORDER_INBOX_GROUP_MAX } } : undefined,
           observer: messagingObserver(metrics, { queue: env.ORDER_QUEUE }),
         }),
         // GET /health/live, /health/ready (database and broker), public

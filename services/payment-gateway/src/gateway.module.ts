@@ -79,7 +79,7 @@ export class GatewayModule {
       imports: [
         ObservabilityModule.forRoot({ service: GATEWAY_SERVICE, instance: metrics }),
         loggerModule({ service: GATEWAY_SERVICE, level: config.logLevel, messageContext: currentMessageContext }),
-        TypeOrmModule.forRoot(gatewayDataSourceOptions(config.databaseUrl)),
+        TypeOrmModule.forRoot(gatewayDataSourceOptions(config.databaseUrl, config.dbPreparedStatements)),
         MessagingModule.forRoot({
           url: config.rabbitUrl,
           exchange: config.exchange,

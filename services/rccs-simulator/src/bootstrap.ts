@@ -55,7 +55,7 @@ export async function startSimulator(options: StartOptions = {}): Promise<Runnin
     limits: { ...base.limits, ...o.limits },
   };
   const logger = options.logger ?? silentLogger;
-  const store = options.store ?? (config.store === 'memory' ? new MemoryStore() : new PostgresStore({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.dbSynchronousCommit }));
+  const store = options.store ?? (config.store === 'memory' ? new MemoryStore() : new PostgresStore({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.dbSynchronousCommit, preparedStatements: config.dbPreparedStatements }));
   await store.init();
   let app: NestExpressApplication | undefined;
   try {

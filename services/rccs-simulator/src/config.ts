@@ -40,6 +40,7 @@ export const simulatorEnvSchema = z.object({
   SIMULATOR_DATABASE_URL: envUrl(DEFAULT_SIMULATOR_DATABASE_URL),
   SIM_DB_POOL_SIZE: envInt(10, 1, 200),
   SIM_DB_SYNCHRONOUS_COMMIT: envBoolean(false),
+  SIM_DB_PREPARED_STATEMENTS: envBoolean(true),
   SIM_STORE: z.enum(['postgres', 'memory']).default('postgres'),
   SIM_PROCESSING_DELAY_MS: envInt(30_000, 0, 24 * 3600_000),
   SIM_PROCESSING_JITTER_MS: envInt(0, 0, 3600_000),
@@ -110,6 +111,8 @@ export interface SimulatorConfig {
   databaseUrl: string;
   dbPoolSize: number;
   dbSynchronousCommit: boolean;
+  /** Recurring statements as prepared statements (off behind a transaction-pooling proxy). */
+  dbPreparedStatements: boolean;
   shops: z.infer<typeof shopSchema>[];
   declineRules: z.infer<typeof declineRuleSchema>[];
   faults: z.infer<typeof faultRuleSchema>[];
@@ -146,6 +149,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorCo
     databaseUrl: e.SIMULATOR_DATABASE_URL,
     dbPoolSize: e.SIM_DB_POOL_SIZE,
     dbSynchronousCommit: e.SIM_DB_SYNCHRONOUS_COMMIT,
+    dbPreparedStatements: e.SIM_DB_PREPARED_STATEMENTS,
     shops: e.SIM_SHOPS,
     declineRules: e.SIM_DECLINE_RULES,
     faults: e.SIM_FAULTS,

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@rcp/contracts';
@@ -9,13 +10,38 @@ export interface InboxOptions {
   retentionMs?: number;
   /** How often to prune (ms); default 1 hour. 0 disables the timer. */
   pruneIntervalMs?: number;
+  /**
+   * Group commit: messages whose `process` calls arrive while this inbox's transactions are busy wait, then run
+   * together in one transaction (one multi-row inbox insert, one commit), in arrival order. Only for effects that do
+   * nothing but database work through the given manager (they may run twice: a failing group is rolled back and each
+   * of its messages redone alone, so one bad message fails only itself). Unset = one transaction per message.
+   */
+  groupCommit?: InboxGroupCommit;
   logger?: MessagingLogger;
+}
+
+/** Limits of {@link InboxOptions.groupCommit}. */
+export interface InboxGroupCommit {
+  /** Most messages per transaction. */
+  maxMessages: number;
+  /** Most group transactions at a time (each holds a pool connection); default 2. */
+  maxTransactions?: number;
 }
 
 /** Outcome of {@link InboxService.process}. */
 export type InboxResult<T> = { duplicate: true } | { duplicate: false; result: T };
 
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A message waiting for its group transaction; its effect runs in the async context of its own `process` call. */
+interface Waiting {
+  consumer: string;
+  messageId: string;
+  effect: (manager: EntityManager) => Promise<unknown>;
+  context: AsyncResource;
+  resolve: (result: InboxResult<unknown>) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * Idempotent consumption: records `(consumer, message id)` in `inbox_message` in the same transaction as the
@@ -24,6 +50,9 @@ const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 export class InboxService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log: MessagingLogger;
   private pruneTimer?: NodeJS.Timeout;
+  private readonly waiting: Waiting[] = [];
+  private groupsRunning = 0;
+  private groupScheduled = false;
 
   constructor(
     private readonly dataSource: DataSource | undefined,
@@ -42,9 +71,26 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
    * (`ON CONFLICT DO NOTHING`); if it already existed returns `{ duplicate: true }` without running the effect,
    * otherwise runs the effect with the same EntityManager and commits. A concurrent duplicate waits for the first
    * transaction and is then reported as duplicate (or runs, if the first rolled back). Errors roll everything back.
+   * With {@link InboxOptions.groupCommit} the transaction may be shared with other messages (same guarantees; the
+   * promise settles when the shared transaction committed, or with this message's own error).
    */
-  async process<T>(consumer: string, envelope: Pick<EventEnvelope, 'id'> | string, effect: (manager: EntityManager) => Promise<T>): Promise<InboxResult<T>> {
+  process<T>(consumer: string, envelope: Pick<EventEnvelope, 'id'> | string, effect: (manager: EntityManager) => Promise<T>): Promise<InboxResult<T>> {
     const messageId = typeof envelope === 'string' ? envelope : envelope.id;
+    if (!this.options.groupCommit) return this.processAlone(consumer, messageId, effect);
+    return new Promise<InboxResult<T>>((resolve, reject) => {
+      this.waiting.push({
+        consumer,
+        messageId,
+        effect,
+        context: new AsyncResource('InboxGroupCommit'),
+        resolve: resolve as (result: InboxResult<unknown>) => void,
+        reject,
+      });
+      this.scheduleGroup();
+    });
+  }
+
+  private processAlone<T>(consumer: string, messageId: string, effect: (manager: EntityManager) => Promise<T>): Promise<InboxResult<T>> {
     return this.db.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO inbox_message (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS inserted`,
@@ -52,6 +98,63 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
       );
       if (inserted.length === 0) return { duplicate: true } as const;
       return { duplicate: false, result: await effect(manager) } as const;
+    });
+  }
+
+  /** Starts a group at the end of this event-loop turn (messages delivered together join it), if a slot is free. */
+  private scheduleGroup(): void {
+    const slots = this.options.groupCommit?.maxTransactions ?? 2;
+    if (this.groupScheduled || this.waiting.length === 0 || this.groupsRunning >= slots) return;
+    this.groupScheduled = true;
+    setImmediate(() => {
+      this.groupScheduled = false;
+      if (this.waiting.length === 0 || this.groupsRunning >= slots) return;
+      const group = this.waiting.splice(0, Math.max(1, this.options.groupCommit?.maxMessages ?? 1));
+      this.groupsRunning++;
+      void this.runGroup(group).finally(() => {
+        this.groupsRunning--;
+        this.scheduleGroup();
+      });
+      this.scheduleGroup();
+    });
+  }
+
+  private async runGroup(group: Waiting[]): Promise<void> {
+    let results: InboxResult<unknown>[];
+    try {
+      results = await this.db.transaction(async (manager) => {
+        const inserted: { consumer: string; message_id: string }[] = await manager.query(
+          `INSERT INTO inbox_message (consumer, message_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING RETURNING consumer, message_id`,
+          [group.map((w) => w.consumer), group.map((w) => w.messageId)],
+        );
+        const fresh = new Set(inserted.map((r) => `${r.consumer}\u0000${r.message_id}`));
+        const out: InboxResult<unknown>[] = [];
+        for (const w of group) {
+          // the first of the same message in a group runs it; later copies are duplicates
+          if (!fresh.delete(`${w.consumer}\u0000${w.messageId.toLowerCase()}`)) {
+            out.push({ duplicate: true });
+            continue;
+          }
+          out.push({ duplicate: false, result: await w.context.runInAsyncScope(() => w.effect(manager)) });
+        }
+        return out;
+      });
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.context.emitDestroy();
+        group[0]!.reject(err);
+        return;
+      }
+      this.log.debug?.(`a group of ${group.length} inbox messages failed (${errorMessage(err)}); redoing each alone`);
+      for (const w of group) {
+        await w.context.runInAsyncScope(() => this.processAlone(w.consumer, w.messageId, w.effect)).then(w.resolve, w.reject);
+        w.context.emitDestroy();
+      }
+      return;
+    }
+    group.forEach((w, i) => {
+      w.context.emitDestroy();
+      w.resolve(results[i]!);
     });
   }
 

@@ -1,4 +1,4 @@
-import { envInt, envUrl, parseEnv } from '@rcp/config';
+import { envBoolean, envInt, envUrl, parseEnv } from '@rcp/config';
 import { authEnvShape } from '@rcp/auth';
 import { z } from 'zod';
 
@@ -12,6 +12,8 @@ const delayList = (defaultValue: string) =>
 export const notificationEnvSchema = z.object({
   NOTIFY_PORT: envInt(3002, 0, 65535),
   NOTIFY_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_notifications'),
+  /** Recurring statements as prepared statements; false behind a transaction-pooling proxy (PgBouncer). */
+  NOTIFY_DB_PREPARED_STATEMENTS: envBoolean(true),
   RABBITMQ_URL: envUrl('amqp://guest:guest@127.0.0.1:5672'),
   EXCHANGE: z.string().min(1).default('rakuten.payments'),
   /** Prefix of exchange and queue names (tests isolate themselves with it). */

@@ -20,12 +20,16 @@ const leadDays = z
 export const orderEnvSchema = z.object({
   ORDER_PORT: envInt(3000, 0, 65535),
   ORDER_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_orders'),
+  /** Recurring statements as prepared statements; false behind a transaction-pooling proxy (PgBouncer). */
+  ORDER_DB_PREPARED_STATEMENTS: envBoolean(true),
   RABBITMQ_URL: envUrl('amqp://guest:guest@127.0.0.1:5672'),
   EXCHANGE: z.string().min(1).default('rakuten.payments'),
   /** Prefix for exchange and queue names (test isolation); empty in production. */
   MESSAGING_NAME_PREFIX: z.string().default(''),
   ORDER_QUEUE: z.string().min(1).default('order-service'),
   ORDER_PREFETCH: envInt(20, 1, 1000),
+  /** Inbox group commit: consumed events that wait for a transaction share one, up to this many; 1 = one per event. */
+  ORDER_INBOX_GROUP_MAX: envInt(20, 1, 1000),
   OUTBOX_POLL_INTERVAL_MS: envInt(500, 10, 60_000),
   /** 0 disables the periodic job (tests run jobs explicitly). */
   EXPIRY_JOB_INTERVAL_MS: envInt(10 * 60_000, 0),

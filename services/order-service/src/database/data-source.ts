@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { preparedStatementsPoolOption } from '@rcp/database';
 import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { OrderEntity } from './entities/order.entity';
 import { ApiLogEntity, AuthExpiryWarningEntity, OrderStatusHistoryEntity, PaymentTagHistoryEntity } from './entities/history.entities';
@@ -12,7 +13,8 @@ export const ORDER_MIGRATION_LOCK_KEY = 7_301_001;
 
 export const ORDER_ENTITIES = [OrderEntity, PaymentTagHistoryEntity, OrderStatusHistoryEntity, ApiLogEntity, AuthExpiryWarningEntity, ShopSettingsEntity];
 
-export function orderDataSourceOptions(url: string): DataSourceOptions {
+/** `preparedStatements`: recurring statements prepared per connection (off behind a transaction-pooling proxy). */
+export function orderDataSourceOptions(url: string, preparedStatements = true): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -21,6 +23,6 @@ export function orderDataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'order_service_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10 },
+    extra: { max: 10, ...preparedStatementsPoolOption(preparedStatements) },
   };
 }

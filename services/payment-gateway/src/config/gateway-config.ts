@@ -70,6 +70,8 @@ const checkCodeOutcomes = z
 export const gatewayEnvSchema = z.object({
   GATEWAY_PORT: envInt(3001, 0, 65535),
   GATEWAY_DATABASE_URL: envUrl('postgres://postgres@127.0.0.1:5432/rcp_gateway'),
+  /** Recurring statements as prepared statements; false behind a transaction-pooling proxy (PgBouncer). */
+  GATEWAY_DB_PREPARED_STATEMENTS: envBoolean(true),
   RABBITMQ_URL: envUrl('amqp://guest:guest@127.0.0.1:5672'),
   EXCHANGE: z.string().min(1).default('rakuten.payments'),
   MESSAGING_NAME_PREFIX: z.string().optional(),
@@ -122,6 +124,8 @@ export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 export interface GatewayConfig {
   port: number;
   databaseUrl: string;
+  /** Recurring statements as prepared statements. */
+  dbPreparedStatements: boolean;
   rabbitUrl: string;
   exchange: string;
   namePrefix?: string;
@@ -154,6 +158,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return {
     port: e.GATEWAY_PORT,
     databaseUrl: e.GATEWAY_DATABASE_URL,
+    dbPreparedStatements: e.GATEWAY_DB_PREPARED_STATEMENTS,
     rabbitUrl: e.RABBITMQ_URL,
     exchange: e.EXCHANGE,
     namePrefix: e.MESSAGING_NAME_PREFIX || undefined,

@@ -1,4 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { preparedStatementsPoolOption } from '@rcp/database';
 import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
 import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { GATEWAY_ENTITIES } from './entities';
@@ -9,7 +10,8 @@ import { GatewayResubmissions1767600000000 } from './migrations/1767600000000-ga
 /** Advisory lock key serialising this service's migrations across replicas. */
 export const GATEWAY_MIGRATION_LOCK = 73_001;
 
-export function gatewayDataSourceOptions(url: string): DataSourceOptions {
+/** `preparedStatements`: recurring statements prepared per connection (off behind a transaction-pooling proxy). */
+export function gatewayDataSourceOptions(url: string, preparedStatements = true): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -17,7 +19,7 @@ export function gatewayDataSourceOptions(url: string): DataSourceOptions {
     migrations: [...MESSAGING_MIGRATIONS, GatewayInitial1732780800000, GatewayShopCredentials1767500000000, GatewayResubmissions1767600000000, ...AUTH_MIGRATIONS],
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20, application_name: 'payment-gateway' },
+    extra: { max: 20, application_name: 'payment-gateway', ...preparedStatementsPoolOption(preparedStatements) },
   };
 }
 

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
-import { ensureDatabase, runMigrationsLocked } from '@rcp/database';
+import { ensureDatabase, preparedStatementsPoolOption, runMigrationsLocked } from '@rcp/database';
 import type { AsyncOperation, CardState, DeclineOutcome, OrderRecord, RequestRecord, ResultRecord, ShopCredentials } from '../domain/types';
 import { InitSimulator1732780800000 } from './migrations/1732780800000-InitSimulator';
 import type { LedgerFilter, OrderFilter, ResultSearch, SimulatorStore, SubmitCommand, SubmitResult } from './store.port';
@@ -242,7 +242,7 @@ export class PostgresStore implements SimulatorStore {
   readonly kind = 'postgres' as const;
   private pool?: Pool;
 
-  constructor(private readonly options: { url: string; poolSize?: number; synchronousCommit?: boolean }) {}
+  constructor(private readonly options: { url: string; poolSize?: number; synchronousCommit?: boolean; preparedStatements?: boolean }) {}
 
   async init(): Promise<void> {
     await ensureDatabase(this.options.url);
@@ -262,6 +262,7 @@ export class PostgresStore implements SimulatorStore {
     this.pool = new Pool({
       connectionString: this.options.url,
       max: this.options.poolSize ?? 10,
+      ...preparedStatementsPoolOption(this.options.preparedStatements ?? true),
       // A simulator restart never loses a commit either way; only a crash of PostgreSQL itself could lose the last
       // fraction of a second, which is worth the throughput for a test double (SIM_DB_SYNCHRONOUS_COMMIT=true to change).
       options: `-c synchronous_commit=${this.options.synchronousCommit ? 'on' : 'off'}`,
