@@ -1,6 +1,7 @@
 import * as amqp from 'amqp-connection-manager';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import { redactUrl } from '@rcp/config';
+import { coalesceFrameWrites } from './coalesce-writes';
 import { MessagingLogger, errorMessage } from './logger';
 
 /** Options of {@link connectBroker}. */
@@ -20,7 +21,8 @@ export interface BrokerConnectionOptions {
 
 /**
  * Opens an auto-reconnecting broker connection (amqp-connection-manager). Connection state changes are
- * logged with the URL redacted; the process never crashes on connection errors.
+ * logged with the URL redacted; the process never crashes on connection errors. Frames queued in one event-loop turn
+ * go out with one socket write ({@link coalesceFrameWrites}).
  */
 export function connectBroker(options: BrokerConnectionOptions): AmqpConnectionManager {
   const { url, connectionName, logger } = options;
@@ -31,7 +33,10 @@ export function connectBroker(options: BrokerConnectionOptions): AmqpConnectionM
     // A bounded socket connect: a dropped SYN (full accept backlog) must not stall reconnection for minutes.
     connectionOptions: { clientProperties: { connection_name: connectionName }, timeout: options.connectTimeoutMs ?? 5000 },
   });
-  connection.on('connect', () => logger.log(`connected to RabbitMQ ${safeUrl} as ${connectionName}`));
+  connection.on('connect', ({ connection: channelModel }: { connection?: unknown }) => {
+    if (!coalesceFrameWrites(channelModel)) logger.warn(`cannot coalesce frame writes on ${connectionName} (unexpected amqplib internals); one write per frame`);
+    logger.log(`connected to RabbitMQ ${safeUrl} as ${connectionName}`);
+  });
   connection.on('disconnect', ({ err }: { err?: Error }) =>
     logger.warn(`disconnected from RabbitMQ ${safeUrl} (${connectionName}): ${err ? errorMessage(err) : 'closed'}; reconnecting`),
   );
