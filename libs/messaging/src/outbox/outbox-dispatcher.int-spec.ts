@@ -128,6 +128,36 @@ describe('outbox dispatch after commit', () => {
     await relay.stop();
   });
 
+  it('marks the rows of several commits published with one UPDATE after the mark delay; stop() marks at once', async () => {
+    const pub = new CountingPublisher();
+    const { relay } = dispatchingRelay(pub, { dispatchMarkDelayMs: 400 });
+    relay.start();
+    await sleep(300);
+    const query = dataSource.query.bind(dataSource);
+    let markUpdates = 0;
+    dataSource.query = ((sql: string, params?: unknown[]) => {
+      if (/SET published_at = now\(\)/.test(sql)) markUpdates++;
+      return query(sql, params);
+    }) as typeof dataSource.query;
+    try {
+      const events = [authRequested(), authRequested(), authRequested()];
+      for (const e of events) await dataSource.transaction((m) => outbox.add(m, [e]));
+      await waitFor(() => delivered(events.map((e) => e.id)), 'dispatched events delivered', 5000);
+      await waitFor(async () => ((await rowsOf(events.map((e) => e.id))).every((r) => r.published_at) ? true : undefined), 'rows marked');
+      expect(pub.calls).toBe(3);
+      expect(markUpdates).toBe(1);
+
+      const late = authRequested();
+      await dataSource.transaction((m) => outbox.add(m, [late]));
+      await waitFor(() => delivered([late.id]), 'late event delivered', 5000);
+      await relay.stop(); // well before the 400 ms delay ends for this row
+      expect((await rowsOf([late.id]))[0].published_at).not.toBeNull();
+      expect(markUpdates).toBe(2);
+    } finally {
+      dataSource.query = query;
+    }
+  });
+
   it('a row whose dispatcher died is published by the relay once its lease ends, not before', async () => {
     const pub = new CountingPublisher();
     const { relay } = dispatchingRelay(pub, { pollIntervalMs: 100 });

@@ -11,6 +11,11 @@ export interface DispatchPublisher {
 export interface OutboxDispatcherOptions {
   /** How long rows are leased to the dispatcher before the relay may take them (ms); default 5000. */
   leaseMs?: number;
+  /**
+   * How long confirmed rows wait to be marked published, so the marks of several commits share one UPDATE (ms);
+   * default 50. Must stay well below `leaseMs`: unmarked rows are republished by the relay when their lease ends.
+   */
+  markDelayMs?: number;
   /** Called when rows were handed back to the relay (publish failed), so it runs a pass now. */
   onHandBack?: () => void;
   logger?: MessagingLogger;
@@ -30,7 +35,8 @@ const depthOf = (runner: QueryRunner): number => (runner as unknown as { transac
 
 /**
  * Publishes outbox rows right after their transaction commits, without waiting for the relay: one publish (with
- * confirms) and one `UPDATE … published_at` per batch of committed transactions, instead of the relay's NOTIFY →
+ * confirms) per committed transaction and one `UPDATE … published_at` for what was confirmed within `markDelayMs`
+ * (the events are out already; only the bookkeeping waits), instead of the relay's NOTIFY →
  * claim transaction → publish → mark → commit. Rows written for it carry a lease (`dispatch_until`); the relay skips
  * them until it expires, so a crash between commit and publish (or between confirm and mark) still publishes every
  * row: late, and possibly twice (consumers de-duplicate with the inbox). A failed publish hands the rows back to the
@@ -43,6 +49,7 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
   private readonly inFlight = new Set<Promise<void>>();
   private marks: string[] = [];
   private marking?: Promise<void>;
+  private markTimer?: NodeJS.Timeout;
   /** Where this dispatcher keeps its rows on a query runner (every subscriber sees every commit). */
   private readonly pendingKey = Symbol('outbox-dispatcher.pending');
 
@@ -66,10 +73,15 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
     this.accepting = true;
   }
 
-  /** Stops accepting new rows (they go to the relay) and waits for the dispatches under way. */
+  /** Stops accepting new rows (they go to the relay), waits for the dispatches under way and marks them now. */
   async stop(): Promise<void> {
     this.accepting = false;
-    while (this.inFlight.size > 0 || this.marking) {
+    while (this.inFlight.size > 0 || this.marking || this.markTimer) {
+      if (this.markTimer) {
+        clearTimeout(this.markTimer);
+        this.markTimer = undefined;
+        this.flushMarks();
+      }
       await Promise.allSettled([...this.inFlight, this.marking]);
     }
   }
@@ -135,9 +147,20 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
     }
   }
 
-  /** Marks rows published; marks arriving while one UPDATE runs go together in the next. */
+  /** Marks rows published after `markDelayMs`; marks arriving meanwhile, or while one UPDATE runs, go together. */
   private mark(seqs: string[]): void {
     this.marks.push(...seqs);
+    if (this.marking || this.markTimer) return;
+    const delay = this.options.markDelayMs ?? 50;
+    if (delay <= 0) return this.flushMarks();
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      this.flushMarks();
+    }, delay);
+    this.markTimer.unref?.();
+  }
+
+  private flushMarks(): void {
     if (this.marking) return;
     this.marking = (async () => {
       while (this.marks.length > 0) {

@@ -38,6 +38,8 @@ export interface OutboxRelayOptions {
   dispatchAfterCommit?: boolean;
   /** Lease of rows written for the dispatcher (ms); default 5000. */
   dispatchLeaseMs?: number;
+  /** Confirmed rows of several commits are marked published together after this long (ms); default 50. */
+  dispatchMarkDelayMs?: number;
   observer?: MessagingObserver;
   logger?: MessagingLogger;
 }
@@ -97,6 +99,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.options.dispatchAfterCommit) {
       this.dispatcher ??= new OutboxDispatcher(this.db, this.publisher, {
         leaseMs: this.options.dispatchLeaseMs,
+        markDelayMs: this.options.dispatchMarkDelayMs,
         onHandBack: () => this.kick(false),
         logger: this.log,
       });
