@@ -25,7 +25,6 @@ export interface OutboxDispatcherOptions {
 interface PendingRows {
   /** Transaction depth the rows were written at (savepoints count). */
   depth: number;
-  seqs: string[];
   events: PreparedEvent[];
 }
 
@@ -47,6 +46,7 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
   private readonly log: MessagingLogger;
   private accepting = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Ids of published rows waiting to be marked. */
   private marks: string[] = [];
   private marking?: Promise<void>;
   private markTimer?: NodeJS.Timeout;
@@ -87,9 +87,9 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
   }
 
   /** Remembers rows written in the runner's current transaction, to publish them once it commits. */
-  track(queryRunner: QueryRunner, seqs: string[], events: PreparedEvent[]): void {
+  track(queryRunner: QueryRunner, events: PreparedEvent[]): void {
     const data = queryRunner.data as RunnerData;
-    (data[this.pendingKey] ??= []).push({ depth: depthOf(queryRunner), seqs, events });
+    (data[this.pendingKey] ??= []).push({ depth: depthOf(queryRunner), events });
   }
 
   /** TypeORM hook: a savepoint's rows now belong to its parent; the outermost commit dispatches them. */
@@ -102,7 +102,7 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
       return;
     }
     delete (runner.data as RunnerData)[this.pendingKey];
-    this.dispatch(pending.flatMap((p) => p.seqs), pending.flatMap((p) => p.events));
+    this.dispatch(pending.flatMap((p) => p.events));
   }
 
   /** TypeORM hook: rows of a rolled-back (sub)transaction were never committed; forget them. */
@@ -118,29 +118,30 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
     data[this.pendingKey] = pending.filter((p) => p.depth <= depthOf(runner));
   }
 
-  private dispatch(seqs: string[], events: PreparedEvent[]): void {
-    const run: Promise<void> = this.publish(seqs, events).catch((err: unknown) => {
+  private dispatch(events: PreparedEvent[]): void {
+    const run: Promise<void> = this.publish(events).catch((err: unknown) => {
       this.log.warn(`outbox dispatch failed: ${errorMessage(err)}`);
     });
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
   }
 
-  private async publish(seqs: string[], events: PreparedEvent[]): Promise<void> {
+  private async publish(events: PreparedEvent[]): Promise<void> {
     let results: PromiseSettledResult<void>[];
     try {
       results = await this.publisher.publishPrepared(events);
     } catch (err) {
       results = events.map(() => ({ status: 'rejected', reason: err }) as PromiseRejectedResult);
     }
-    const failed = seqs.filter((_, i) => results[i]?.status !== 'fulfilled');
-    const ok = seqs.filter((_, i) => results[i]?.status === 'fulfilled');
+    const ids = events.map((e) => e.envelope.id);
+    const failed = ids.filter((_, i) => results[i]?.status !== 'fulfilled');
+    const ok = ids.filter((_, i) => results[i]?.status === 'fulfilled');
     if (ok.length) this.mark(ok);
     if (failed.length) {
       const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       const reason = `dispatch after commit failed: ${errorMessage(first?.reason)}`.slice(0, 1000);
       await this.dataSource.query(
-        `UPDATE outbox_message SET dispatch_until = NULL, attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[]) AND published_at IS NULL`,
+        `UPDATE outbox_message SET dispatch_until = NULL, attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
         [failed, reason],
       );
       this.options.onHandBack?.();
@@ -148,8 +149,8 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
   }
 
   /** Marks rows published after `markDelayMs`; marks arriving meanwhile, or while one UPDATE runs, go together. */
-  private mark(seqs: string[]): void {
-    this.marks.push(...seqs);
+  private mark(ids: string[]): void {
+    this.marks.push(...ids);
     if (this.marking || this.markTimer) return;
     const delay = this.options.markDelayMs ?? 50;
     if (delay <= 0) return this.flushMarks();
@@ -168,7 +169,7 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
         this.marks = [];
         try {
           await this.dataSource.query(
-            `UPDATE outbox_message SET published_at = now(), attempts = attempts + 1, dispatch_until = NULL, last_error = NULL WHERE seq = ANY($1::bigint[]) AND published_at IS NULL`,
+            `UPDATE outbox_message SET published_at = now(), attempts = attempts + 1, dispatch_until = NULL, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
             [batch],
           );
         } catch (err) {

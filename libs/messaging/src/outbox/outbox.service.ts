@@ -10,6 +10,26 @@ import { OutboxDispatcher } from './outbox-dispatcher';
  * events commit (or roll back) together. With an {@link OutboxDispatcher} running on the DataSource they are
  * published right after the commit; otherwise (and whenever that fails) the {@link OutboxRelay} publishes them.
  */
+/**
+ * The outbox rows of some events as part of the caller's own statement (e.g. one more data-modifying CTE next to the
+ * state change), instead of a separate INSERT: one round trip fewer per transaction. From
+ * {@link OutboxService.prepareInsert}.
+ */
+export interface OutboxInsert {
+  /** Number of rows (events). */
+  readonly rows: number;
+  /** Bind parameters the insert takes. */
+  readonly parameters: number;
+  /**
+   * The `INSERT INTO outbox_message …` statement, its values bound through `param` (which returns the placeholder
+   * for a value, numbered in the caller's statement). With `onlyIf`, a CTE name: rows are inserted only when that CTE
+   * returns a row (the state change happened).
+   */
+  sql(param: (value: unknown) => string, onlyIf?: string): string;
+  /** Call once the statement holding the insert ran in the transaction: the rows are then published after commit. */
+  written(): void;
+}
+
 @Injectable()
 export class OutboxService {
   /**
@@ -20,9 +40,31 @@ export class OutboxService {
    * @throws Error when `manager` is not inside a transaction
    */
   async add(manager: EntityManager, envelopes: EventEnvelope | readonly EventEnvelope[]): Promise<void> {
+    const insert = this.prepareInsert(manager, envelopes);
+    if (!insert) return;
+    const params: unknown[] = [];
+    await manager.query(
+      insert.sql((value) => {
+        params.push(value);
+        return `$${params.length}`;
+      }),
+      params,
+    );
+    insert.written();
+  }
+
+  /**
+   * Validates the envelopes and prepares their outbox insert for a statement of the caller (see {@link OutboxInsert});
+   * undefined when there are none. Same guarantees as {@link OutboxService.add} once the caller's statement ran and
+   * it called `written()` in the same transaction.
+   * @throws ContractViolationError if an envelope breaks its contract
+   * @throws Error when `manager` is not inside a transaction
+   */
+  prepareInsert(manager: EntityManager, envelopes: EventEnvelope | readonly EventEnvelope[]): OutboxInsert | undefined {
     const list = Array.isArray(envelopes) ? envelopes : [envelopes as EventEnvelope];
-    if (list.length === 0) return;
-    if (!manager.queryRunner?.isTransactionActive) {
+    if (list.length === 0) return undefined;
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) {
       throw new Error('OutboxService.add needs the EntityManager of an active transaction (dataSource.transaction(async (manager) => …))');
     }
     const trace = traceContextHeaders();
@@ -31,21 +73,24 @@ export class OutboxService {
       return { ...p, headers: { ...p.headers, ...trace } };
     });
     const dispatcher = OutboxDispatcher.of(manager.connection);
-    // rows for the dispatcher are leased to it (and do not NOTIFY the relay)
-    const params: unknown[] = dispatcher ? [dispatcher.leaseMs] : [];
-    const lease = dispatcher ? `, clock_timestamp() + ($1::int * interval '1 millisecond')` : '';
-    const rows = prepared.map(({ envelope, routingKey, headers }) => {
-      const base = params.length;
-      params.push(envelope.id, envelope.type, routingKey, JSON.stringify(envelope), JSON.stringify(headers));
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb${lease})`;
-    });
     const columns = `id, type, routing_key, payload, headers${dispatcher ? ', dispatch_until' : ''}`;
-    const inserted: { id: string; seq: string }[] = await manager.query(
-      `INSERT INTO outbox_message (${columns}) VALUES ${rows.join(', ')}${dispatcher ? ' RETURNING id, seq' : ''}`,
-      params,
-    );
-    if (!dispatcher) return;
-    const seqById = new Map(inserted.map((r) => [r.id, String(r.seq)]));
-    dispatcher.track(manager.queryRunner, prepared.map((p) => seqById.get(p.envelope.id) as string), prepared);
+    return {
+      rows: prepared.length,
+      parameters: prepared.length * 5 + (dispatcher ? 1 : 0),
+      sql(param, onlyIf) {
+        // rows for the dispatcher are leased to it (and do not NOTIFY the relay)
+        const lease = dispatcher ? `, clock_timestamp() + (${param(dispatcher.leaseMs)}::int * interval '1 millisecond')` : '';
+        const tuples = prepared.map(
+          ({ envelope, routingKey, headers }) =>
+            `(${param(envelope.id)}::uuid, ${param(envelope.type)}::text, ${param(routingKey)}::text, ${param(JSON.stringify(envelope))}::jsonb, ${param(JSON.stringify(headers))}::jsonb${lease})`,
+        );
+        return onlyIf
+          ? `INSERT INTO outbox_message (${columns}) SELECT * FROM (VALUES ${tuples.join(', ')}) AS v WHERE EXISTS (SELECT 1 FROM ${onlyIf})`
+          : `INSERT INTO outbox_message (${columns}) VALUES ${tuples.join(', ')}`;
+      },
+      written() {
+        if (dispatcher) dispatcher.track(runner, prepared);
+      },
+    };
   }
 }

@@ -1,9 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@rcp/contracts';
+import type { OutboxInsert } from '@rcp/messaging';
 
 /** Adds events to the outbox inside the caller's transaction; they are published after commit. */
 export interface EventOutbox {
   add(manager: EntityManager, envelopes: EventEnvelope[]): Promise<void>;
+  /** The events' outbox rows as part of the caller's own write statement; undefined when there are none. */
+  prepareInsert(manager: EntityManager, envelopes: EventEnvelope[]): OutboxInsert | undefined;
 }
 
 export const EVENT_OUTBOX = Symbol('EVENT_OUTBOX');

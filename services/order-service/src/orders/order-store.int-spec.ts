@@ -23,7 +23,12 @@ let db: TestDatabase;
 let ds: DataSource;
 const statements: string[] = [];
 const envelopes: EventEnvelope[] = [];
-const outbox: EventOutbox = { add: async (_m, list) => void envelopes.push(...list) };
+// events are collected here; their rows in the write statement are a no-op CTE (the real outbox insert is tested in @rcp/messaging)
+const outbox: EventOutbox = {
+  add: async (_m, list) => void envelopes.push(...list),
+  prepareInsert: (_m, list) =>
+    list.length === 0 ? undefined : { rows: list.length, parameters: 0, sql: (_param, onlyIf) => `SELECT 1${onlyIf ? ` WHERE EXISTS (SELECT 1 FROM ${onlyIf})` : ''}`, written: () => void envelopes.push(...list) },
+};
 const clock = new ManualClock(new Date(T0.getTime() + 3_600_000));
 let store: OrderStore;
 let shop: string;

@@ -35,7 +35,7 @@ const REQUEST_CONTRACTS: Record<PaymentOperation, EventContract> = {
 
 /**
  * What several `save`s produced, written together by {@link OrderStore.flush}: the changed columns of every order,
- * the history and API log rows in one statement, then the events with one outbox insert — however many orders
+ * the history, API log and outbox rows in one statement — however many orders
  * (a bulk action passes one batch for a chunk of orders).
  */
 export class WriteBatch {
@@ -144,8 +144,7 @@ export class OrderStore {
 
   /**
    * Saves the order and everything the workflow produced; events go to the outbox in this transaction. The order's
-   * changed columns, history and API log rows are written with one statement and the events with one outbox
-   * insert — at the end of this call, or with the caller's `batch` when it passes one (then the caller flushes it
+   * changed columns, history, API log and outbox rows are written with one statement — at the end of this call, or with the caller's `batch` when it passes one (then the caller flushes it
    * before commit). An order not loaded through this store is saved with TypeORM's `save` first.
    */
   async save(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = [], batch?: WriteBatch): Promise<OrderEntity> {
@@ -158,8 +157,8 @@ export class OrderStore {
   }
 
   /**
-   * Inserts a new order with everything its workflow produced — order, history and API log rows in one statement,
-   * then the events — unless the shop already has a live order with that number: then nothing is written and the
+   * Inserts a new order with everything its workflow produced — order, history, API log and outbox rows in one
+   * statement — unless the shop already has a live order with that number: then nothing is written and the
    * result is false. The order gets its id (when it has none) and database defaults, and is tracked.
    */
   async insert(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = []): Promise<boolean> {
@@ -167,24 +166,26 @@ export class OrderStore {
     const batch = new WriteBatch();
     this.collect(order, wf, meta, extra, batch);
     const metadata = manager.connection.getMetadata(OrderEntity);
-    const inserted = await this.execute(manager, { insert: { metadata, entity: order }, rows: this.takeRows(manager, batch) });
+    const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
+    const inserted = await this.execute(manager, { insert: { metadata, entity: order }, rows: this.takeRows(manager, batch), foreign: outbox });
     if (!inserted) return false;
     this.track(manager, order);
-    if (batch.envelopes.length > 0) await this.outbox.add(manager, batch.envelopes.splice(0));
+    outbox?.written();
     return true;
   }
 
   /**
    * Writes a batch and empties it: the changed columns of its orders (`updatedAt` read back), its history and API
-   * log rows in one statement (more only beyond {@link OrderStore.maxParameters}), then its events to the outbox.
+   * log rows and its events' outbox rows in one statement (more only beyond {@link OrderStore.maxParameters}).
    */
   async flush(manager: EntityManager, batch: WriteBatch): Promise<void> {
     const metadata = manager.connection.getMetadata(OrderEntity);
     const updates = [...batch.orders].map((order) => ({ metadata, entity: order, columns: this.changedColumns(manager, order) })).filter((u) => u.columns.length > 0);
     batch.orders.clear();
-    await this.execute(manager, { updates, rows: this.takeRows(manager, batch) });
+    const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
+    await this.execute(manager, { updates, rows: this.takeRows(manager, batch), foreign: outbox });
     for (const u of updates) this.track(manager, u.entity as OrderEntity);
-    if (batch.envelopes.length > 0) await this.outbox.add(manager, batch.envelopes.splice(0));
+    outbox?.written();
   }
 
   private takeRows(manager: EntityManager, batch: WriteBatch): WritePlan['rows'] {

@@ -30,6 +30,17 @@ describe('buildWriteStatements', () => {
     expect(s!.conditional).toBe(false);
   });
 
+  it('a foreign insert (the outbox rows) is one more CTE of the last statement, numbered on, guarded by the insert', () => {
+    const foreign = { parameters: 2, sql: (param: (v: unknown) => string, onlyIf?: string) => `INSERT INTO outbox_message (a, b) SELECT ${param('x')}, ${param('y')}${onlyIf ? ` WHERE EXISTS (SELECT 1 FROM ${onlyIf})` : ''}` };
+    const order = Object.assign(new OrderEntity(), { id, shopId: 's', orderNumber: 'n', plan: [], updatedAt: undefined });
+    const [guarded] = buildWriteStatements(ds.driver, { insert: { metadata: ds.getMetadata(OrderEntity), entity: order }, foreign });
+    expect(guarded!.sql).toMatch(/, "f1" AS \(INSERT INTO outbox_message \(a, b\) SELECT \$(\d+), \$(\d+) WHERE EXISTS \(SELECT 1 FROM "o0"\)\) SELECT .* FROM "o0"$/);
+    expect(guarded!.parameters.slice(-2)).toEqual(['x', 'y']);
+    expect(guarded!.conditional).toBe(true);
+    const [rowsOnly] = buildWriteStatements(ds.driver, { rows: [{ metadata: ds.getMetadata(ApiLogEntity), rows: [{ orderId: id, direction: 'result', eventType: 'AuthCompleted', operation: 'auth', at }] }], foreign });
+    expect(rowsOnly!.sql).toMatch(/^WITH "r0" AS \(INSERT INTO "api_log" .*\) INSERT INTO outbox_message \(a, b\) SELECT \$6, \$7$/);
+  });
+
   it('rows of an insert: only if the insert happened, typed, defaults of the metadata for what a row leaves out', () => {
     const order = Object.assign(new OrderEntity(), { id, shopId: 's', orderNumber: 'n', plan: [], updatedAt: undefined });
     const rows = [

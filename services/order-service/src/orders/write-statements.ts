@@ -1,6 +1,13 @@
 import type { Driver, EntityMetadata, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
+/** An insert of another module written as one more CTE of the plan's last statement (the outbox's, see @rcp/messaging). */
+export interface ForeignInsert {
+  readonly parameters: number;
+  /** The INSERT, values bound through `param`; with `onlyIf` (a CTE name) only when that CTE returns a row. */
+  sql(param: (value: unknown) => string, onlyIf?: string): string;
+}
+
 /** PostgreSQL's limit of bind parameters in one statement (the protocol counts them in 16 bits). */
 export const PG_MAX_PARAMETERS = 65535;
 
@@ -21,6 +28,8 @@ export interface WritePlan {
   updates?: (EntityWrite & { columns: ColumnMetadata[] })[];
   /** Rows to insert, per table, in this order; `undefined` values take the column default. */
   rows?: { metadata: EntityMetadata; rows: ObjectLiteral[] }[];
+  /** Written last, in the same statement as the plan's last changes (with the insert's guard, if any). */
+  foreign?: ForeignInsert;
 }
 
 /** One statement of a write plan. */
@@ -37,7 +46,8 @@ export interface WriteStatement {
 type Unit =
   | { kind: 'insert'; write: EntityWrite; columns: ColumnMetadata[]; returning: ColumnMetadata[]; parameters: number }
   | { kind: 'update'; write: EntityWrite; columns: ColumnMetadata[]; returning: ColumnMetadata[]; parameters: number }
-  | { kind: 'row'; metadata: EntityMetadata; row: ObjectLiteral; parameters: number };
+  | { kind: 'row'; metadata: EntityMetadata; row: ObjectLiteral; parameters: number }
+  | { kind: 'foreign'; insert: ForeignInsert; parameters: number };
 
 const persisted = (metadata: EntityMetadata) => metadata.columns.filter((c) => !c.isVirtual && !c.isVirtualProperty);
 const unique = <T>(items: T[]) => [...new Set(items)];
@@ -75,6 +85,7 @@ export function buildWriteStatements(driver: Driver, plan: WritePlan, maxParamet
       units.push({ kind: 'row', metadata: group.metadata, row, parameters });
     }
   }
+  if (plan.foreign) units.push({ kind: 'foreign', insert: plan.foreign, parameters: plan.foreign.parameters });
   const statements: WriteStatement[] = [];
   let current: Unit[] = [];
   let count = 0;
@@ -145,6 +156,12 @@ function render(driver: Driver, units: Unit[]): WriteStatement {
       });
       entities.push(unit.write);
       returning = unit.returning;
+    } else if (unit.kind === 'foreign') {
+      const bind = (value: unknown) => {
+        parameters.push(value);
+        return `$${parameters.length}`;
+      };
+      ctes.push({ name: `f${ctes.length}`, sql: unit.insert.sql(bind, guard === null ? undefined : q(guard)) });
     } else {
       // consecutive rows of one table: one multi-row INSERT
       const rows: ObjectLiteral[] = [];
