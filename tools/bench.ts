@@ -28,6 +28,8 @@ interface Args {
   soakMs: number;
   batchWaitMs?: number;
   pollTickMs: number;
+  /** Absolute rates (orders/s) of the two open-model phases instead of 50 % / 80 % of X_max (A/B runs at equal load). */
+  rates?: [number, number];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,6 +62,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--soak-ms') a.soakMs = Number(v());
     else if (k === '--batch-wait-ms') a.batchWaitMs = Number(v());
     else if (k === '--poll-tick-ms') a.pollTickMs = Number(v());
+    else if (k === '--rates') {
+      const r = v().split(',').map(Number);
+      if (r.length !== 2 || r.some((x) => !(x > 0))) throw new Error('--rates needs two positive rates, e.g. 10,16');
+      a.rates = [r[0]!, r[1]!];
+    }
     else throw new Error(`unknown option ${k}`);
   }
   return a;
@@ -447,10 +454,10 @@ async function main(): Promise<void> {
       ['80%', 0.8, args.fixedMs],
     ];
     if (args.soak) phases.push(['soak-50%', 0.5, args.soakMs]);
-    for (const [name, share, ms] of phases) {
-      const rate = Math.max(1, Xmax * share);
+    for (const [i, [name, share, ms]] of phases.entries()) {
+      const rate = args.rates?.[i % 2] ?? Math.max(1, Xmax * share);
       sampler.phase = name;
-      log(`${name} of X_max: ${f(rate)} orders/s for ${ms / 1000} s (open model)`);
+      log(`${name} of X_max${args.rates ? ' (set by --rates)' : ''}: ${f(rate)} orders/s for ${ms / 1000} s (open model)`);
       const a = snapshot(sys);
       const startedAt = driver.completions.length;
       await driver.openLoop(name, rate, ms);
@@ -523,9 +530,10 @@ async function main(): Promise<void> {
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
     for (const [name, x] of Object.entries(fixed)) {
-      lines.push(`${name} of X_max = ${f(x.rate)} orders/s: ${x.completed}/${x.scheduled} completed, ${x.failed} failed`);
+      lines.push(`${name} of X_max${args.rates ? ' (set by --rates)' : ''} = ${f(x.rate)} orders/s: ${x.completed}/${x.scheduled} completed, ${x.failed} failed`);
       for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(x[op].p50), f(x[op].p99), f(x[op].p999));
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
+      row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
     }
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB --`);
     for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');

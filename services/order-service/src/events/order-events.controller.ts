@@ -1,6 +1,5 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
 import { CardStatusReportV1, EventEnvelope, OrderReceivedV1, OrderShippedV1, PaymentRequestDeadLetteredV1, PaymentResultV1 } from '@rcp/contracts';
 import { EVENT_INBOX, EventInbox, INBOX_CONSUMER } from './outbox.port';
 import { ownAnnouncements } from './own-announcements';
@@ -28,7 +27,6 @@ export class OrderEventsController {
     private readonly results: ApplyPaymentResult,
     private readonly createOrder: CreateOrder,
     private readonly markShipped: MarkOrderShipped,
-    private readonly dataSource: DataSource,
   ) {}
 
   @EventPattern('AuthCompleted') authCompleted(@Payload() e: EventEnvelope<PaymentResultV1>) {
@@ -69,11 +67,12 @@ export class OrderEventsController {
   @EventPattern('OrderReceived')
   async orderReceived(@Payload() e: EventEnvelope<OrderReceivedV1>): Promise<void> {
     // This queue binds order.received and the service announces every HTTP/CSV order as OrderReceived, so each of
-    // them comes back. Our own echo (recognised by id, no database) is dropped with one read confirming the order
-    // exists, before any inbox transaction. External events go straight to the inbox as before: an extra step in
-    // front of them would let a later duplicate overtake the first event of an order.
-    if (ownAnnouncements.take(e.id) && (await this.createOrder.exists(this.dataSource, e.shopId, e.data.orderNumber))) {
-      this.logger.debug(`OrderReceived for existing order ${e.shopId}/${e.data.orderNumber}; ignored`);
+    // them comes back. Our own echo (recognised by id) is dropped without touching the database: it only exists
+    // because the transaction that created the order committed (and an order deleted since must not come back).
+    // External events go straight to the inbox as before: an extra step in front of them would let a later
+    // duplicate overtake the first event of an order.
+    if (ownAnnouncements.take(e.id)) {
+      this.logger.debug(`own OrderReceived echo of ${e.shopId}/${e.data.orderNumber}; ignored`);
       return;
     }
     await this.inbox.process(INBOX_CONSUMER, e, async (m) => {

@@ -218,7 +218,7 @@ function system(db: FakeDb = { orders: new Map(), settings: new Map([[SHOP, sett
   const audit = { recordCurrent: async () => void runner.log.push('audit') } as never;
   const createOrder = new CreateOrder(store);
   const results = new ApplyPaymentResult(store);
-  const events = new OrderEventsController(inbox, results, createOrder, new MarkOrderShipped(store), dataSource);
+  const events = new OrderEventsController(inbox, results, createOrder, new MarkOrderShipped(store));
   const orders = new OrdersController(dataSource, createOrder, new RunPaymentAction(dataSource, store, audit), {} as never, {} as never, {} as never, {} as never, audit);
   const write = () => runner.statements.filter((s) => /^(WITH|INSERT INTO "|UPDATE ")/.test(s.sql));
   return { db, runner, store, events, orders, envelopes, write, log: () => kinds(runner.log) };

@@ -1,5 +1,5 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { createEnvelope, OrderReceived, OrderStatus } from '@rcp/contracts';
 import { OrderEntity } from '../../database/entities/order.entity';
 import { FlowMeta, OrderStore } from '../order-store';
@@ -26,14 +26,6 @@ export class OrderAlreadyExistsError extends ConflictException {
 @Injectable()
 export class CreateOrder {
   constructor(private readonly store: OrderStore) {}
-
-  /** Whether the shop has a (not deleted) order with this number: one read, no transaction needed. */
-  exists(db: EntityManager | DataSource, shopId: string, orderNumber: string): Promise<boolean> {
-    return db
-      .createQueryBuilder(OrderEntity, 'o')
-      .where('o.shop_id = :shopId AND o.order_number = :n AND o.deleted_at IS NULL', { shopId, n: orderNumber })
-      .getExists();
-  }
 
   /**
    * Creates the order with its history and events (one write statement and the outbox insert); throws
