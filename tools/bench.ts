@@ -217,14 +217,15 @@ class Sampler {
    * parking lot nobody used during a soak does), and a passive check of a missing queue closes the channel (404):
    * it is reopened for the next call.
    */
-  private async onQueue<T>(queue: string, fn: (ch: amqp.Channel, name: string) => Promise<T>): Promise<T | undefined> {
+  private async onQueue<T>(queue: string, fn: (ch: amqp.Channel, name: string) => Promise<T>, retried = false): Promise<T | undefined> {
+    const channel = await this.openChannel();
     try {
-      return await fn(await this.openChannel(), prefixed(queue, this.sys.prefix));
+      return await fn(channel, prefixed(queue, this.sys.prefix));
     } catch (err) {
-      if ((err as { code?: number }).code === 404 || /NOT_FOUND|Channel closed/.test(String(err))) {
-        this.channel = undefined;
-        return undefined;
-      }
+      if (this.channel === channel) this.channel = undefined;
+      if ((err as { code?: number }).code === 404 || /NOT_FOUND/.test(String(err))) return undefined;
+      // the channel was closed under this call by another call's 404 (the sampler's timer runs concurrently): again
+      if (!retried && /Channel (closed|ended)/.test(String(err))) return this.onQueue(queue, fn, true);
       throw err;
     }
   }

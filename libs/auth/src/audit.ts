@@ -81,7 +81,15 @@ export class AuditWriter {
   /** Writes a row with `manager` (inside the action's transaction) or on its own. */
   async write(manager: EntityManager | undefined, entry: AuditEntry): Promise<void> {
     const m = manager ?? this.dataSource.manager;
-    await m.insert(AuditLogEntity, {
+    await m.insert(AuditLogEntity, this.row(entry) as never);
+  }
+
+  /**
+   * The `audit_log` row {@link write} inserts for `entry` (redacted and truncated), for callers that write it with a
+   * statement of their own (the order-service puts it into the action's one write statement).
+   */
+  row(entry: AuditEntry): Partial<AuditLogEntity> {
+    return {
       id: randomUUID(),
       at: this.now(),
       service: this.service,
@@ -96,7 +104,7 @@ export class AuditWriter {
       reason: entry.reason ? String(redactForAudit(entry.reason.slice(0, MAX_REASON))) : null,
       correlationId: entry.correlationId ?? null,
       request: entry.request ? (redactForAudit(entry.request) as Record<string, unknown>) : null,
-    } as never);
+    } as Partial<AuditLogEntity>;
   }
 
   /** Like {@link write} but never throws (logs instead): for rows written after the action has committed. */
@@ -113,11 +121,27 @@ export class AuditWriter {
    * the request as recorded, so the interceptor adds no second row. No-op (false) outside an HTTP request (events, jobs).
    */
   async recordCurrent(manager: EntityManager, overrides: Partial<AuditEntry> & { outcome: AuditOutcome }): Promise<boolean> {
-    const draft = currentAuditDraft();
-    if (!draft) return false;
-    await this.write(manager, { ...draft.base, ...overrides });
-    draft.recorded = true;
+    const current = this.currentRow(overrides);
+    if (!current) return false;
+    await manager.insert(AuditLogEntity, current.row as never);
+    current.recorded();
     return true;
+  }
+
+  /**
+   * {@link recordCurrent} for a caller that writes the row with its own statement inside its transaction: the row, and
+   * `recorded()` to call once that statement ran (so the interceptor adds no second row). Undefined outside an HTTP
+   * request (events, jobs).
+   */
+  currentRow(overrides: Partial<AuditEntry> & { outcome: AuditOutcome }): { row: Partial<AuditLogEntity>; recorded(): void } | undefined {
+    const draft = currentAuditDraft();
+    if (!draft) return undefined;
+    return {
+      row: this.row({ ...draft.base, ...overrides }),
+      recorded: () => {
+        draft.recorded = true;
+      },
+    };
   }
 
   async query(q: AuditQuery): Promise<{ items: AuditRowView[]; page: number; pageSize: number; total: number }> {

@@ -109,6 +109,11 @@ describe('order-service operator access and audit', () => {
         expect.objectContaining({ target: '338459-20240531-00000099', outcome: 'refused', reason: 'order not found' }),
       ]),
     );
+    // one row per order and action: written with the action's own statement, none added by the interceptor
+    const byOperator = auth.body.items.filter((a: { target: string; actor: { keyId: string } }) => a.target === orderA && a.actor.keyId === keys.operatorA.keyId);
+    expect(byOperator).toHaveLength(1);
+    const created = await h.http().get('/audit').query({ action: 'order.create', shopId: shopA }).expect(200);
+    expect(created.body.items.filter((a: { target: string }) => a.target === orderA)).toEqual([expect.objectContaining({ outcome: 'accepted', shopId: shopA })]);
     const refused = await h.http().get('/audit').query({ action: 'order', actor: keys.viewerA.keyId }).expect(200);
     expect(refused.body.items.length).toBeGreaterThan(0);
     expect(refused.body.items.every((a: { outcome: string }) => a.outcome === 'refused')).toBe(true);

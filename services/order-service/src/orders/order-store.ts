@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, ObjectLiteral } from 'typeorm';
+import { AuditLogEntity } from '@rcp/auth';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import {
   AuthCancelRequested,
@@ -44,6 +45,8 @@ export class WriteBatch {
   readonly tagRows: Partial<PaymentTagHistoryEntity>[] = [];
   readonly statusRows: Partial<OrderStatusHistoryEntity>[] = [];
   readonly apiRows: Partial<ApiLogEntity>[] = [];
+  /** Audit rows of the HTTP request (`AuditWriter.currentRow`), written with the rest; `recorded` runs once they are. */
+  readonly auditRows: { row: Partial<AuditLogEntity>; recorded(): void }[] = [];
   readonly envelopes: EventEnvelope[] = [];
 }
 
@@ -161,16 +164,19 @@ export class OrderStore {
    * statement — unless the shop already has a live order with that number: then nothing is written and the
    * result is false. The order gets its id (when it has none) and database defaults, and is tracked.
    */
-  async insert(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = []): Promise<boolean> {
+  async insert(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = [], audit?: WriteBatch['auditRows'][number]): Promise<boolean> {
     if (!order.id) order.id = randomUUID();
     const batch = new WriteBatch();
+    if (audit) batch.auditRows.push(audit);
     this.collect(order, wf, meta, extra, batch);
     const metadata = manager.connection.getMetadata(OrderEntity);
     const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
+    const audited = batch.auditRows.slice();
     const inserted = await this.execute(manager, { insert: { metadata, entity: order }, rows: this.takeRows(manager, batch), foreign: outbox });
     if (!inserted) return false;
     this.track(manager, order);
     outbox?.written();
+    for (const a of audited) a.recorded();
     return true;
   }
 
@@ -183,9 +189,11 @@ export class OrderStore {
     const updates = [...batch.orders].map((order) => ({ metadata, entity: order, columns: this.changedColumns(manager, order) })).filter((u) => u.columns.length > 0);
     batch.orders.clear();
     const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
+    const audited = batch.auditRows.slice();
     await this.execute(manager, { updates, rows: this.takeRows(manager, batch), foreign: outbox });
     for (const u of updates) this.track(manager, u.entity as OrderEntity);
     outbox?.written();
+    for (const a of audited) a.recorded();
   }
 
   private takeRows(manager: EntityManager, batch: WriteBatch): WritePlan['rows'] {
@@ -194,6 +202,7 @@ export class OrderStore {
       { metadata: m.getMetadata(PaymentTagHistoryEntity), rows: batch.tagRows.splice(0) },
       { metadata: m.getMetadata(OrderStatusHistoryEntity), rows: batch.statusRows.splice(0) },
       { metadata: m.getMetadata(ApiLogEntity), rows: batch.apiRows.splice(0) },
+      { metadata: m.getMetadata(AuditLogEntity), rows: batch.auditRows.splice(0).map((a) => a.row) },
     ];
   }
 

@@ -56,11 +56,10 @@ export class OrdersController {
     @Headers('x-actor') actor?: string,
   ) {
     const who = actorOf(principal, actor);
-    const order = await this.dataSource.transaction(async (m) => {
-      const created = await this.createOrder.execute(m, shopId, { ...body, orderedAt: new Date(body.orderedAt) }, 'http', who, {});
-      await this.audit.recordCurrent(m, { outcome: 'accepted' });
-      return created;
-    });
+    // the audit row goes into the order's one write statement
+    const order = await this.dataSource.transaction((m) =>
+      this.createOrder.execute(m, shopId, { ...body, orderedAt: new Date(body.orderedAt) }, 'http', who, {}, this.audit.currentRow({ outcome: 'accepted' })),
+    );
     return orderView(order);
   }
 

@@ -13,6 +13,7 @@ import {
   type PaymentResultV1,
 } from '@rcp/contracts';
 import { ORDER_ENTITIES } from '../database/data-source';
+import { AUTH_ENTITIES } from '@rcp/auth';
 import { OrderEntity } from '../database/entities/order.entity';
 import { ShopSettingsEntity } from '../database/entities/shop-settings.entity';
 import { ManualClock } from '../common/clock';
@@ -37,7 +38,7 @@ const num = (i: number) => `123456-20260101-${String(i).padStart(8, '0')}`;
 
 let connection: DataSource;
 beforeAll(async () => {
-  connection = new DataSource({ type: 'postgres', entities: ORDER_ENTITIES });
+  connection = new DataSource({ type: 'postgres', entities: [...ORDER_ENTITIES, ...AUTH_ENTITIES] });
   await (connection as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
 });
 
@@ -161,7 +162,6 @@ function kinds(log: string[]): string[] {
     if (s === 'START TRANSACTION' || s === 'COMMIT') return s.split(' ')[0]!;
     if (s.startsWith('INSERT INTO inbox_message')) return 'inbox';
     if (s.startsWith('outbox')) return 'outbox';
-    if (s === 'audit') return 'audit';
     if (s.includes('FOR UPDATE')) return 'lock';
     if (s.startsWith('SELECT "ShopSettingsEntity"')) return 'settings';
     if (/^(WITH|INSERT INTO "|UPDATE ")/.test(s)) return 'write';
@@ -215,7 +215,10 @@ function system(db: FakeDb = { orders: new Map(), settings: new Map([[SHOP, sett
       return out;
     },
   } as unknown as DataSource;
-  const audit = { recordCurrent: async () => void runner.log.push('audit') } as never;
+  // an HTTP request's audit rows: handed to the write statement, marked recorded once it ran
+  const audit = {
+    currentRow: (o: { outcome: string; target?: string }) => ({ row: { id: randomUUID(), action: 'test', outcome: o.outcome, target: o.target ?? null }, recorded: () => void runner.log.push('recorded') }),
+  } as never;
   const createOrder = new CreateOrder(store);
   const results = new ApplyPaymentResult(store);
   const events = new OrderEventsController(inbox, results, createOrder, new MarkOrderShipped(store));
@@ -316,12 +319,13 @@ describe('round trips per transaction', () => {
     expect(w.parameters.filter((p) => p === 'オーソリエラー')).toHaveLength(4); // per order: the column and the tag history row
   });
 
-  it('HTTP create: settings, one conditional insert statement with the outbox rows, audit (was 10 statements, now 5)', async () => {
+  it('HTTP create: settings, one conditional insert statement with the outbox and audit rows (was 10 statements, now 4)', async () => {
     const s = system();
     s.db.settings.set(SHOP, settingsRow({ autoAuthorize: true }));
     const view = await s.orders.create(SHOP, { orderNumber: num(8), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 } as never, { role: 'admin' } as never);
-    expect(s.log()).toEqual(['START', 'settings', 'write', 'audit', 'COMMIT']);
+    expect(s.log()).toEqual(['START', 'settings', 'write', 'recorded', 'COMMIT']);
     const w = s.write()[0]!;
+    expect(w.sql).toMatch(/INSERT INTO "audit_log" \(.*\) SELECT \* FROM \(VALUES .*\) AS v WHERE EXISTS \(SELECT 1 FROM "o0"\)/);
     expect(w.sql).toMatch(/^WITH "o0" AS \(INSERT INTO "orders" \("id", "shop_id", "order_number", .*\) ON CONFLICT DO NOTHING RETURNING "id", "created_at", "updated_at"\)/);
     // history rows only if the order was inserted, in their order (未オーソリ, then オーソリ中 by auto-authorize)
     expect(w.sql).toMatch(/INSERT INTO "payment_tag_history" \(.*\) SELECT \* FROM \(VALUES \(\$\d+::uuid, .*\), \(.*\)\) AS v WHERE EXISTS \(SELECT 1 FROM "o0"\)/);
@@ -351,21 +355,23 @@ describe('round trips per transaction', () => {
     expect(s.db.orders.has(num(10))).toBe(true);
   });
 
-  it('bulk authorize of one order: lock with settings, audit, one write statement with the outbox rows (was 9 statements, now 5)', async () => {
+  it('bulk authorize of one order: lock with settings, one write statement with the outbox and audit rows (was 9 statements, now 4)', async () => {
     const s = system();
     put(s.db, orderRow(11));
     const out = await s.orders.action(SHOP, 'authorize', { orderNumbers: [num(11)] } as never, { role: 'admin' } as never);
     expect(out.results[0]).toMatchObject({ outcome: 'accepted', paymentTag: 'オーソリ中' });
-    expect(s.log()).toEqual(['START', 'lock', 'audit', 'write', 'COMMIT']);
+    expect(s.log()).toEqual(['START', 'lock', 'write', 'recorded', 'COMMIT']);
+    expect(s.write()[0]!.sql).toContain('INSERT INTO "audit_log"');
   });
 
   it('bulk authorize of a chunk: one lock and one write statement for all its orders', async () => {
     const s = system();
     const orders = Array.from({ length: 50 }, (_, i) => put(s.db, orderRow(100 + i)));
     await s.orders.action(SHOP, 'authorize', { orderNumbers: orders.map((o) => o.orderNumber) } as never, { role: 'admin' } as never);
-    expect(s.log().filter((k) => k !== 'audit')).toEqual(['START', 'lock', 'write', 'COMMIT']);
+    expect(s.log().filter((k) => k !== 'recorded')).toEqual(['START', 'lock', 'write', 'COMMIT']);
     const w = s.write()[0]!;
     expect(w.sql.match(/UPDATE "orders"/g)).toHaveLength(50);
+    expect(s.log().filter((k) => k === 'recorded')).toHaveLength(50); // one audit row per order, all in that statement
     expect(w.parameters.length).toBeLessThan(65535);
   });
 });
@@ -436,6 +442,6 @@ describe('OrderStore writes', () => {
     expect(w.map((st) => st.sql.match(/UPDATE "orders"/g)?.length ?? 0).reduce((a, b) => a + b)).toBe(6);
     const operationIds = w.flatMap((st) => st.parameters).filter((p) => out.results.some((r) => r.operationId === p));
     expect([...new Set(operationIds)]).toEqual(out.results.map((r) => r.operationId)); // in order across statements
-    expect(s.log().filter((k) => k !== 'audit')).toEqual(['START', 'lock', ...w.map(() => 'write'), 'COMMIT']);
+    expect(s.log().filter((k) => k !== 'recorded')).toEqual(['START', 'lock', ...w.map(() => 'write'), 'COMMIT']);
   });
 });

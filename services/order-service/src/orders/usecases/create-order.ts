@@ -2,7 +2,7 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { createEnvelope, OrderReceived, OrderStatus } from '@rcp/contracts';
 import { OrderEntity } from '../../database/entities/order.entity';
-import { FlowMeta, OrderStore } from '../order-store';
+import { FlowMeta, OrderStore, WriteBatch } from '../order-store';
 import { ownAnnouncements } from '../../events/own-announcements';
 
 export interface NewOrder {
@@ -31,7 +31,16 @@ export class CreateOrder {
    * Creates the order with its history and events (one write statement and the outbox insert); throws
    * {@link OrderAlreadyExistsError}, having written nothing, when the shop has a live order with that number.
    */
-  async execute(manager: EntityManager, shopId: string, input: NewOrder, source: OrderEntity['source'], actor: string, meta: FlowMeta): Promise<OrderEntity> {
+  /** `audit`: the HTTP request's audit row (`AuditWriter.currentRow`), written in the same statement as the order. */
+  async execute(
+    manager: EntityManager,
+    shopId: string,
+    input: NewOrder,
+    source: OrderEntity['source'],
+    actor: string,
+    meta: FlowMeta,
+    audit?: WriteBatch['auditRows'][number],
+  ): Promise<OrderEntity> {
     const order = manager.create(OrderEntity, {
       shopId,
       orderNumber: input.orderNumber,
@@ -84,7 +93,7 @@ export class CreateOrder {
               { shopId, correlationId: meta.correlationId, causationId: meta.causationId ?? null, occurredAt: this.store.now() },
             ),
           ];
-    if (!(await this.store.insert(manager, order, wf, meta, announce))) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
+    if (!(await this.store.insert(manager, order, wf, meta, announce, audit))) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
     for (const e of announce) ownAnnouncements.add(e.id); // its echo is dropped cheaply by the consumer
     return order;
   }

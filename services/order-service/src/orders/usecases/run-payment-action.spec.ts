@@ -48,7 +48,7 @@ function fakeStore(bad: Set<string>) {
   return { store, lockCalls, flushes: () => flushes };
 }
 
-const audit = { recordCurrent: async () => true } as never;
+const audit = { currentRow: () => undefined } as never; // outside an HTTP request: no audit rows
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => `123456-20260101-${String(i).padStart(8, '0')}`);
 
 describe('RunPaymentAction (bulk)', () => {

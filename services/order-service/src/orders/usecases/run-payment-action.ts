@@ -60,9 +60,9 @@ export class RunPaymentAction {
     const batch = new WriteBatch();
     const results: ActionResult[] = [];
     for (const orderNumber of orderNumbers) {
-      // Audit row per order, in the order's transaction (a no-op outside an HTTP request).
-      const audit = (outcome: 'accepted' | 'refused', reason?: string, operationId?: string) =>
-        this.audit.recordCurrent(manager, {
+      // Audit row per order, written with the chunk's one write statement (none outside an HTTP request).
+      const audit = (outcome: 'accepted' | 'refused', reason?: string, operationId?: string) => {
+        const row = this.audit.currentRow({
           action: `order.${action}`,
           shopId,
           target: orderNumber,
@@ -70,9 +70,11 @@ export class RunPaymentAction {
           reason: reason ?? (operationId ? `operationId ${operationId}` : null),
           correlationId,
         });
+        if (row) batch.auditRows.push(row);
+      };
       const order: OrderEntity | undefined = orders.get(orderNumber);
       if (!order) {
-        await audit('refused', 'order not found');
+        audit('refused', 'order not found');
         results.push({ orderNumber, outcome: 'refused', reason: 'order not found' });
         continue;
       }
@@ -80,11 +82,11 @@ export class RunPaymentAction {
       const outcome = wf.runAction(action, actor);
       if (outcome.outcome === 'accepted') {
         await this.store.save(manager, order, wf, { correlationId }, [], batch);
-        await audit('accepted', undefined, outcome.operationId);
+        audit('accepted', undefined, outcome.operationId);
         results.push({ orderNumber, outcome: 'accepted', operation: outcome.operation, operationId: outcome.operationId, paymentTag: order.paymentTag });
         continue;
       }
-      await audit('refused', `${outcome.outcome}: ${outcome.reason}`);
+      audit('refused', `${outcome.outcome}: ${outcome.reason}`);
       results.push({ orderNumber, outcome: outcome.outcome, reason: outcome.reason, paymentTag: order.paymentTag });
     }
     await this.store.flush(manager, batch);
