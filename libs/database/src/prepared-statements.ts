@@ -1,4 +1,4 @@
-import { Client, type ClientConfig, type QueryConfig, type QueryResult } from 'pg';
+import { Client, type QueryConfig, type QueryResult } from 'pg';
 
 /** Options of {@link preparingClient}. */
 export interface PreparedStatementOptions {
@@ -74,10 +74,6 @@ export function preparingClient(options: PreparedStatementOptions = {}): typeof 
   return class PreparingClient extends Client {
     /** Per connection: statements to prepare afresh under a suffixed name (their old plan went stale). */
     private readonly renamed = new Map<string, number>();
-
-    constructor(config?: string | ClientConfig) {
-      super(config);
-    }
 
     // pg's other overloads (config objects, submittables, streams) pass through untouched; (text, values[, callback])
     // is run as a named statement once the text recurs.

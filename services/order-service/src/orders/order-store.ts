@@ -147,8 +147,8 @@ export class OrderStore {
 
   /**
    * Saves the order and everything the workflow produced; events go to the outbox in this transaction. The order's
-   * changed columns, history, API log and outbox rows are written with one statement — at the end of this call, or with the caller's `batch` when it passes one (then the caller flushes it
-   * before commit). An order not loaded through this store is saved with TypeORM's `save` first.
+   * changed columns, history, API log and outbox rows are written with one statement — at the end of this call, or
+   * with the caller's `batch` when it passes one (then the caller flushes it before commit). An order not loaded through this store is saved with TypeORM's `save` first.
    */
   async save(manager: EntityManager, order: OrderEntity, wf: PaymentWorkflow, meta: FlowMeta, extra: EventEnvelope[] = [], batch?: WriteBatch): Promise<OrderEntity> {
     const saved = this.loaded.has(order) && order.id ? order : this.track(manager, await manager.save(OrderEntity, order));
@@ -170,13 +170,8 @@ export class OrderStore {
     if (audit) batch.auditRows.push(audit);
     this.collect(order, wf, meta, extra, batch);
     const metadata = manager.connection.getMetadata(OrderEntity);
-    const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
-    const audited = batch.auditRows.slice();
-    const inserted = await this.execute(manager, { insert: { metadata, entity: order }, rows: this.takeRows(manager, batch), foreign: outbox });
-    if (!inserted) return false;
+    if (!(await this.write(manager, batch, { insert: { metadata, entity: order } }))) return false;
     this.track(manager, order);
-    outbox?.written();
-    for (const a of audited) a.recorded();
     return true;
   }
 
@@ -188,12 +183,21 @@ export class OrderStore {
     const metadata = manager.connection.getMetadata(OrderEntity);
     const updates = [...batch.orders].map((order) => ({ metadata, entity: order, columns: this.changedColumns(manager, order) })).filter((u) => u.columns.length > 0);
     batch.orders.clear();
+    await this.write(manager, batch, { updates });
+    for (const u of updates) this.track(manager, u.entity as OrderEntity);
+  }
+
+  /**
+   * Runs `plan` with the batch's rows, audit rows and events (the outbox rows as one more CTE of the same statement)
+   * and empties the batch; false when the plan's insert found the order already there (then nothing was written).
+   */
+  private async write(manager: EntityManager, batch: WriteBatch, plan: Pick<WritePlan, 'insert' | 'updates'>): Promise<boolean> {
     const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
     const audited = batch.auditRows.slice();
-    await this.execute(manager, { updates, rows: this.takeRows(manager, batch), foreign: outbox });
-    for (const u of updates) this.track(manager, u.entity as OrderEntity);
+    if (!(await this.execute(manager, { ...plan, rows: this.takeRows(manager, batch), foreign: outbox }))) return false;
     outbox?.written();
     for (const a of audited) a.recorded();
+    return true;
   }
 
   private takeRows(manager: EntityManager, batch: WriteBatch): WritePlan['rows'] {
