@@ -13,8 +13,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const prepared = async (q: { query(text: string): Promise<unknown> }) =>
-  ((await q.query(`SELECT statement FROM pg_prepared_statements ORDER BY prepare_time`)) as { rows?: { statement: string }[] } & { statement: string }[]);
+/** The statements the DataSource's (single) connection has prepared. */
+const prepared = async (ds: DataSource): Promise<{ statement: string }[]> => ds.query(`SELECT statement FROM pg_prepared_statements ORDER BY prepare_time`);
 
 describe('preparingClient (real PostgreSQL)', () => {
   it('runs a recurring statement as a prepared statement of the connection, through TypeORM', async () => {
@@ -24,7 +24,7 @@ describe('preparingClient (real PostgreSQL)', () => {
       await ds.query(`CREATE TABLE item (id int PRIMARY KEY, name text)`);
       for (let i = 1; i <= 4; i++) await ds.query(`INSERT INTO item (id, name) VALUES ($1, $2)`, [i, `n${i}`]);
       expect(await ds.query(`SELECT name FROM item WHERE id = $1`, [3])).toEqual([{ name: 'n3' }]);
-      const statements = (await prepared(ds)) as { statement: string }[];
+      const statements = await prepared(ds);
       expect(statements.map((s) => s.statement)).toEqual(['INSERT INTO item (id, name) VALUES ($1, $2)']);
       // results and errors are unchanged
       await expect(ds.query(`INSERT INTO item (id, name) VALUES ($1, $2)`, [1, 'dup'])).rejects.toThrow(/duplicate key/);

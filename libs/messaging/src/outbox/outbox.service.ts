@@ -65,7 +65,7 @@ export class OutboxService {
     if (list.length === 0) return undefined;
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive) {
-      throw new Error('OutboxService.add needs the EntityManager of an active transaction (dataSource.transaction(async (manager) => …))');
+      throw new Error('the outbox needs the EntityManager of an active transaction (dataSource.transaction(async (manager) => …))');
     }
     const trace = traceContextHeaders();
     const prepared = list.map((e) => {
