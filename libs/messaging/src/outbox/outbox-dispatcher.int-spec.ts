@@ -80,6 +80,32 @@ describe('outbox dispatch after commit', () => {
     await relay.stop();
   });
 
+  it('publishes the rows a statement run on its own inserted, and only those (prepareStatementInsert)', async () => {
+    const pub = new CountingPublisher();
+    const { relay, passes } = dispatchingRelay(pub);
+    relay.start();
+    await sleep(300);
+    passes.length = 0;
+    const events = [authRequested(), authRequested(), authRequested()];
+    const kept = [events[0]!.id, events[2]!.id];
+    const insert = outbox.prepareStatementInsert(dataSource, events)!;
+    const params: unknown[] = [kept];
+    // the caller's statement decides which rows are written (here: the ids of its first parameter)
+    await dataSource.query(
+      `WITH chosen AS (SELECT unnest($1::uuid[]) AS id), ob AS (${insert.sql((v) => `$${params.push(v)}`, { idsFrom: 'SELECT id FROM chosen' })}) SELECT 1`,
+      params,
+    );
+    insert.written(kept);
+    await waitFor(() => delivered(kept), 'dispatched events delivered', 5000);
+    await waitFor(async () => ((await rowsOf(kept)).every((r) => r.published_at && !r.dispatch_until) ? true : undefined), 'rows marked');
+    await sleep(300);
+    expect((await rowsOf(events.map((e) => e.id))).map((r) => r.id).sort()).toEqual([...kept].sort());
+    expect(deliveries.get(events[1]!.id) ?? 0).toBe(0); // not inserted, never published
+    expect(pub.calls).toBe(1);
+    expect(passes).toEqual([]);
+    await relay.stop();
+  });
+
   it('publishes nothing of a rolled-back transaction, nor of a rolled-back savepoint', async () => {
     const pub = new CountingPublisher();
     const { relay } = dispatchingRelay(pub);

@@ -92,6 +92,11 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
     (data[this.pendingKey] ??= []).push({ depth: depthOf(queryRunner), events });
   }
 
+  /** Publishes rows of a statement that has committed on its own (autocommit, see `OutboxService.prepareStatementInsert`). */
+  dispatchCommitted(events: PreparedEvent[]): void {
+    if (events.length > 0) this.dispatch(events);
+  }
+
   /** TypeORM hook: a savepoint's rows now belong to its parent; the outermost commit dispatches them. */
   afterTransactionCommit(event: TransactionCommitEvent): void {
     const runner = event.queryRunner;

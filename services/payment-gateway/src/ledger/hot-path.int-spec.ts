@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource, type Logger as OrmLogger } from 'typeorm';
 import { AuthRequested, createEnvelope, type EventEnvelope } from '@rcp/contracts';
-import { NonRetryableError } from '@rcp/messaging';
+import { NonRetryableError, OutboxService } from '@rcp/messaging';
 import { RccsTransportError } from '@rcp/rccs-client';
 import { createTestDatabase, type TestDatabase } from '@rcp/testing';
 import type { RccsApi, RccsGateway } from '../rccs/rccs-gateway';
@@ -37,13 +37,32 @@ async function counted(fn: () => Promise<unknown>): Promise<string[]> {
   return statements.map((s) => s.replace(/\s+/g, ' ').trim());
 }
 
-/** Outbox that records the envelopes it is given (the statement itself is not sent: one per call is counted here). */
+/**
+ * Outbox that records the envelopes written: `add` is not sent (one statement per call is counted here); statement
+ * inserts are the real ones (part of the caller's statement) and record the events reported written.
+ */
 function recordingOutbox() {
   const events: EventEnvelope[] = [];
+  const real = new OutboxService();
   const outbox: OutboxPort = {
     add: async (_m, e) => {
       statements.push('OUTBOX INSERT');
       events.push(...(Array.isArray(e) ? e : [e]));
+    },
+    prepareStatementInsert: (dataSource, e) => {
+      const insert = real.prepareStatementInsert(dataSource, e);
+      const list = Array.isArray(e) ? e : [e as EventEnvelope];
+      return (
+        insert && {
+          rows: insert.rows,
+          parameters: insert.parameters,
+          sql: (param, onlyIf) => insert.sql(param, onlyIf),
+          written: (ids) => {
+            insert.written(ids);
+            events.push(...list.filter((x) => !ids || ids.includes(x.id)));
+          },
+        }
+      );
     },
   };
   return { outbox, events };
@@ -245,17 +264,22 @@ describe('finalization (poller.ts)', () => {
     await submitter(gateway).submitBatch(SHOP, 'auth', ids);
     const requestId = submitted[0]!.requestId;
     await ds.query(`UPDATE card_request SET next_poll_at = now() - interval '1 second' WHERE rccs_request_id = $1`, [requestId]);
+    await ds.query(`UPDATE card_request SET next_poll_at = now() + interval '1 hour' WHERE rccs_request_id <> $1`, [requestId]);
     return { ids, requestId, orders: submitted[0]!.orders };
   }
 
-  function poller(requestId: number, orders: string[]) {
+  /** A poller whose card API reports the request finished; `duringPoll` runs while the poll's HTTP call would be out. */
+  function poller(requestId: number, orders: string[], duringPoll: () => Promise<unknown> = async () => undefined) {
     const row = (orderNumber: string) => ({ orderNumber, errorCode: 'RCCS_N00-000', ccsErrorCode: '000000', cardStatus: 12, price: 1000, results: [] });
     const api = {
-      getRCCSResult: async () => ({
-        ok: true,
-        value: { requests: [{ requestId, status: 3, kind: 1, count: orders.length, errorCode: null, message: null, startDate: null, timeStamp: null, results: orders.map(row) }] },
-        exchange,
-      }),
+      getRCCSResult: async () => {
+        await duringPoll();
+        return {
+          ok: true,
+          value: { requests: [{ requestId, status: 3, kind: 1, count: orders.length, errorCode: null, message: null, startDate: null, timeStamp: null, results: orders.map(row) }] },
+          exchange,
+        };
+      },
     } as unknown as RccsApi;
     const call = async <T>(_shop: string, fn: (a: RccsApi, c: typeof creds) => Promise<T>, sink?: (e: unknown) => void) => {
       const r = await fn(api, creds);
@@ -273,19 +297,18 @@ describe('finalization (poller.ts)', () => {
     return { p, events };
   }
 
-  it('finishes a request in one transaction of 5 statements: lock request + operations, finish operations + complete request, outbox', async () => {
+  const outboxRows = async (events: EventEnvelope[]) =>
+    ((await ds.query(`SELECT count(*)::int AS n FROM outbox_message WHERE id = ANY($1::uuid[])`, [events.map((e) => e.id)])) as { n: number }[])[0]!.n;
+
+  it('claims a request with its operations, then completes it, answers them and queues their events in ONE statement (no transaction)', async () => {
     const { ids, requestId, orders } = await submittedRequest(2);
-    await ds.query(`UPDATE card_request SET next_poll_at = now() + interval '1 hour' WHERE rccs_request_id <> $1`, [requestId]);
     const { p, events } = poller(requestId, orders);
     const sent = await counted(() => p.pollShop(SHOP));
-    expect(sent[0]).toMatch(/^UPDATE card_request SET next_poll_at/); // the claim
-    const tx = sent.slice(1);
-    expect(tx).toHaveLength(5);
-    expect(tx[0]).toBe('START TRANSACTION');
-    expect(tx[1]).toMatch(/^WITH r AS \(SELECT .* FROM card_request WHERE id = \$1 FOR UPDATE\)/);
-    expect(tx[2]).toMatch(/^WITH fin AS \( UPDATE payment_operation .* moved AS \(UPDATE card_request SET state/);
-    expect(tx.slice(3)).toEqual(['OUTBOX INSERT', 'COMMIT']);
+    expect(sent[0]).toMatch(/^UPDATE card_request c SET next_poll_at .* RETURNING c\.\*, \(SELECT .* FROM payment_operation p WHERE p\.card_request_id = c\.id AND p\.state = 'in-flight'\) AS operations$/);
+    expect(sent.slice(1)).toHaveLength(1);
+    expect(sent[1]).toMatch(/^WITH moved AS \(UPDATE card_request SET state .* fin AS \( UPDATE payment_operation .* ob AS \(INSERT INTO outbox_message .* SELECT operation_id FROM fin$/);
     expect(events.map((e) => e.type)).toEqual(['AuthCompleted', 'AuthCompleted']);
+    expect(await outboxRows(events)).toBe(2);
     const [req] = (await ds.query(`SELECT state, poll_count, completed_at, timeline FROM card_request WHERE rccs_request_id = $1`, [requestId])) as {
       state: string;
       poll_count: number;
@@ -298,19 +321,23 @@ describe('finalization (poller.ts)', () => {
     for (const id of ids) expect(await stateOf(id)).toBe('succeeded');
   });
 
-  it('skips a request that is no longer open and an operation already settled (no second event)', async () => {
+  it('writes nothing for a request closed meanwhile, and no second event for an operation settled meanwhile', async () => {
     const { ids, requestId, orders } = await submittedRequest(2);
-    await ds.query(`UPDATE payment_operation SET state = 'succeeded' WHERE operation_id = $1`, [ids[0]]);
-    const cr = ((await ds.query(`SELECT id FROM card_request WHERE rccs_request_id = $1`, [requestId])) as { id: string }[])[0]!.id;
-    const ops = await ds.transaction((m) => ledger.lockOpenRequestOperations(m, cr));
-    expect(ops?.map((o) => o.operation_id)).toEqual([ids[1]]);
-    await ds.query(`UPDATE card_request SET state = 'completed' WHERE id = $1`, [cr]);
-    expect(await ds.transaction((m) => ledger.lockOpenRequestOperations(m, cr))).toBeUndefined();
-    await ds.query(`UPDATE card_request SET state = 'submitted' WHERE id = $1`, [cr]);
-    await ds.query(`UPDATE card_request SET next_poll_at = now() + interval '1 hour' WHERE id <> $1`, [cr]);
-    const { p, events } = poller(requestId, orders);
-    await p.pollShop(SHOP);
-    expect(events.map((e) => (e.data as { operationId: string }).operationId)).toEqual([ids[1]]);
+    const closeIt = () => ds.query(`UPDATE card_request SET state = 'completed' WHERE rccs_request_id = $1`, [requestId]);
+    const first = poller(requestId, orders, closeIt);
+    await first.p.pollShop(SHOP);
+    expect(first.events).toEqual([]);
+    expect(await stateOf(ids[0]!)).toBe('in-flight');
+    expect(await stateOf(ids[1]!)).toBe('in-flight');
+
+    await ds.query(`UPDATE card_request SET state = 'submitted', next_poll_at = now() - interval '1 second' WHERE rccs_request_id = $1`, [requestId]);
+    const settleFirst = () => ds.query(`UPDATE payment_operation SET state = 'succeeded' WHERE operation_id = $1`, [ids[0]]);
+    const second = poller(requestId, orders, settleFirst);
+    await second.p.pollShop(SHOP);
+    expect(second.events.map((e) => (e.data as { operationId: string }).operationId)).toEqual([ids[1]]);
+    expect(await outboxRows(second.events)).toBe(1);
+    const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM outbox_message WHERE payload->'data'->>'operationId' = $1`, [ids[0]])) as { n: number }[];
+    expect(n).toBe(0);
   });
 });
 

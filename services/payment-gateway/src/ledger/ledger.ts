@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../persistence/sql';
 import type { RccsExchange } from '@rcp/rccs-client';
-import { OPEN_CARD_REQUEST_STATES, type CardRequestState, type OperationState } from './states';
+import type { OutboxInsert } from '@rcp/messaging';
+import type { CardRequestState, OperationState } from './states';
 
 /** Row shapes as read with raw SQL. */
 export interface OperationRow {
@@ -36,6 +37,9 @@ export interface CardRequestRow {
   created_at: Date;
   submitted_at: Date | null;
 }
+
+/** A card request claimed for a poll, with its in-flight operations. */
+export type ClaimedRequest = CardRequestRow & { operations: OperationRow[] };
 
 type Db = DataSource | EntityManager;
 
@@ -158,25 +162,35 @@ export const ledger = {
   },
 
   /**
-   * Set-based `finishOperation` for many operations in one statement; skips operations already final.
-   * Returns the ids actually finished (in no particular order).
+   * Finishes a card request in ONE statement run on its own (no transaction): `move` (guarded by its `from` states,
+   * the request row locked first) and, only if it moved, the operations of `rows` still in flight on that request —
+   * and `outbox` inserts the result events of exactly those (`rows[i].eventId` is the id of the row's event). Nothing
+   * is written when the request is no longer in a `from` state. Returns the ids of the operations finished.
    */
-  async finishOperations(
-    db: Db,
-    rows: { operationId: string; state: 'succeeded' | 'failed'; resultEvent: string; result: unknown }[],
-    /** A card request move done by the same statement (see {@link ledger.moveCardRequest}). */
-    move?: CardRequestMove,
+  async finalizeRequest(
+    db: DataSource,
+    move: CardRequestMove,
+    rows: readonly { operationId: string; state: 'succeeded' | 'failed'; resultEvent: string; result: unknown; eventId: string }[],
+    outbox?: OutboxInsert,
   ): Promise<string[]> {
-    if (rows.length === 0 && !move) return [];
+    const params: unknown[] = [
+      ...moveParams(move),
+      rows.map((r) => r.operationId),
+      rows.map((r) => r.state),
+      rows.map((r) => r.resultEvent),
+      rows.map((r) => JSON.stringify(r.result)),
+      rows.map((r) => r.eventId),
+    ];
+    const param = (value: unknown) => `$${params.push(value)}`;
     const done = await queryRows<{ operation_id: string }>(db,
-      `WITH fin AS (
+      `WITH moved AS (${moveSql(1)}), fin AS (
          UPDATE payment_operation p SET state = v.state, result_event = v.result_event, result = v.result::jsonb, completed_at = now(), updated_at = now()
-           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[]) AS v(operation_id, state, result_event, result)
-          WHERE p.operation_id = v.operation_id AND p.state NOT IN ('succeeded','failed')
-          RETURNING p.operation_id
-       )${move ? `, moved AS (${moveSql(5)})` : ''}
+           FROM unnest($9::uuid[], $10::varchar[], $11::varchar[], $12::text[], $13::uuid[]) AS v(operation_id, state, result_event, result, event_id)
+          WHERE p.operation_id = v.operation_id AND p.state = 'in-flight' AND p.card_request_id IN (SELECT id FROM moved)
+          RETURNING p.operation_id, v.event_id
+       )${outbox ? `, ob AS (${outbox.sql(param, { idsFrom: 'SELECT event_id FROM fin' })})` : ''}
        SELECT operation_id FROM fin`,
-      [rows.map((r) => r.operationId), rows.map((r) => r.state), rows.map((r) => r.resultEvent), rows.map((r) => JSON.stringify(r.result)), ...(move ? moveParams(move) : [])],
+      params,
     );
     return done.map((r) => r.operation_id);
   },
@@ -253,24 +267,6 @@ export const ledger = {
     return rows.length > 0;
   },
 
-  /**
-   * Locks an open card request and then its in-flight operations (in created_at order) in one statement, like
-   * {@link ledger.findCardRequest} + {@link ledger.operationsOf} with `lock`. Undefined when the request is missing or
-   * no longer open (`OPEN_CARD_REQUEST_STATES`).
-   */
-  async lockOpenRequestOperations(db: Db, id: string): Promise<OperationRow[] | undefined> {
-    const rows = await queryRows<OperationRow & { request_open: boolean }>(db,
-      `WITH r AS (SELECT id, state = ANY($2::varchar[]) AS open FROM card_request WHERE id = $1 FOR UPDATE)
-       SELECT r.open AS request_open, o.* FROM r
-         LEFT JOIN LATERAL (SELECT * FROM payment_operation p WHERE p.card_request_id = r.id AND p.state = 'in-flight' AND r.open
-                             ORDER BY p.created_at FOR UPDATE) o ON true
-        ORDER BY o.created_at`,
-      [id, OPEN_CARD_REQUEST_STATES],
-    );
-    if (!rows[0]?.request_open) return undefined;
-    return rows.filter((r) => r.operation_id !== null).map(({ request_open: _, ...op }) => op as OperationRow);
-  },
-
   /** Schedules the next poll of a still-open request (same state), recording the poll. */
   async reschedulePoll(db: Db, id: string, delayMs: number, exchanges: RccsExchange[], note?: string): Promise<void> {
     await db.query(
@@ -283,16 +279,20 @@ export const ledger = {
 
   /**
    * Claims due open requests of a shop for one poll: pushes their next_poll_at out by `leaseMs` so no other
-   * replica polls them meanwhile (FOR UPDATE SKIP LOCKED, no transaction held across the HTTP call).
+   * replica polls them meanwhile (FOR UPDATE SKIP LOCKED, no transaction held across the HTTP call). Each comes with
+   * its in-flight operations (created_at order): attached in the statement that created the request, they stay
+   * attached while it is open, so {@link ledger.finalizeRequest} can answer them without reading them again.
    */
-  async claimDueRequests(db: Db, shopId: string, limit: number, leaseMs: number): Promise<CardRequestRow[]> {
-    return queryRows(db, 
-      `UPDATE card_request SET next_poll_at = clock_timestamp() + ($3::int * interval '1 millisecond')
+  async claimDueRequests(db: Db, shopId: string, limit: number, leaseMs: number): Promise<ClaimedRequest[]> {
+    const rows = await queryRows<CardRequestRow & { operations: (Omit<OperationRow, 'created_at'> & { created_at: string })[] }>(db,
+      `UPDATE card_request c SET next_poll_at = clock_timestamp() + ($3::int * interval '1 millisecond')
         WHERE id IN (SELECT id FROM card_request WHERE shop_id = $1 AND state IN ('id-obtained','submitted','outcome-unknown')
                        AND next_poll_at <= clock_timestamp() ORDER BY next_poll_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
+        RETURNING c.*, (SELECT COALESCE(jsonb_agg(jsonb_build_object(${OPERATION_COLUMNS.map((col) => `'${col}', p.${col}`).join(', ')}) ORDER BY p.created_at), '[]'::jsonb)
+                          FROM payment_operation p WHERE p.card_request_id = c.id AND p.state = 'in-flight') AS operations`,
       [shopId, limit, leaseMs],
     );
+    return rows.map((r) => ({ ...r, operations: r.operations.map((o) => ({ ...o, created_at: new Date(o.created_at) })) }));
   },
 
   /**

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { isRequestComplete, wasRequestRegistered, type RccsExchange, type RccsRequestStatus } from '@rcp/rccs-client';
-import { ledger, type CardRequestRow } from '../ledger/ledger';
+import { ledger, type CardRequestRow, type ClaimedRequest } from '../ledger/ledger';
 import { OPEN_CARD_REQUEST_STATES } from '../ledger/states';
 import type { RccsGateway } from '../rccs/rccs-gateway';
 import { describeError } from '../rccs/transient';
@@ -19,7 +19,7 @@ export interface PollerOptions extends PollBackoff {
 /**
  * Polls getRCCSResult for every due open request of a shop in one call (up to `idsPerQuery` ids), decides
  * registration for requests whose submission outcome is unknown, and writes final results (outbox) in one
- * transaction per finished request.
+ * statement per finished request.
  */
 export class Poller {
   constructor(
@@ -45,7 +45,7 @@ export class Poller {
     return ledger.nextDue(this.dataSource);
   }
 
-  private async poll(shopId: string, requests: CardRequestRow[]): Promise<void> {
+  private async poll(shopId: string, requests: ClaimedRequest[]): Promise<void> {
     const exchanges: RccsExchange[] = [];
     let statuses: RccsRequestStatus[];
     try {
@@ -57,7 +57,7 @@ export class Poller {
           return;
         }
         if (res.errorCode === 'RCCS_E02-001') {
-          await this.onStatus(requests[0] as CardRequestRow, undefined, exchanges);
+          await this.onStatus(requests[0] as ClaimedRequest, undefined, exchanges);
           return;
         }
         await this.backOff(requests, `getRCCSResult answered ${res.errorCode}`);
@@ -76,7 +76,7 @@ export class Poller {
     }
   }
 
-  private async onStatus(request: CardRequestRow, status: RccsRequestStatus | undefined, exchanges: RccsExchange[]): Promise<void> {
+  private async onStatus(request: ClaimedRequest, status: RccsRequestStatus | undefined, exchanges: RccsExchange[]): Promise<void> {
     const unsure = request.state === 'id-obtained' || request.state === 'outcome-unknown';
     if (status && isRequestComplete(status.status)) return this.finalize(request, status, exchanges);
     if (status && wasRequestRegistered(status)) {
@@ -103,31 +103,27 @@ export class Poller {
     await ledger.reschedulePoll(this.dataSource, request.id, this.delay(request), [], status ? undefined : 'request id missing from getRCCSResult');
   }
 
-  private async finalize(request: CardRequestRow, status: RccsRequestStatus, exchanges: RccsExchange[]): Promise<void> {
+  private async finalize(request: ClaimedRequest, status: RccsRequestStatus, exchanges: RccsExchange[]): Promise<void> {
     const now = this.clock.now();
-    await this.dataSource.transaction(async (m) => {
-      const ops = await ledger.lockOpenRequestOperations(m, request.id);
-      if (!ops) return;
-      const lastRow = new Map(status.results.map((r) => [r.orderNumber, r] as const)); // the last row of an order wins
-      // set-based: the statements per request do not depend on its number of orders; the request is completed by the
-      // operations' UPDATE statement
-      await this.results.answerMany(
-        m,
-        ops.map((op) => {
-          const row = lastRow.get(op.order_number);
-          const mapped = row
-            ? mapOrderResult(ref(op), request.rccs_request_id, row, now)
-            : failureResult(ref(op), request.rccs_request_id, { message: 'the card API finished the request without a result for this order', errorClass: 'operator-action' }, now);
-          return { op, mapped };
-        }),
-        {
-          id: request.id,
-          from: OPEN_CARD_REQUEST_STATES,
-          to: 'completed',
-          opts: { exchanges, note: `status ${status.status}: ${status.results.length} result(s)`, pollCountDelta: 1 },
-        },
-      );
-    });
+    const lastRow = new Map(status.results.map((r) => [r.orderNumber, r] as const)); // the last row of an order wins
+    // one statement whatever the number of orders: the request is completed, its operations still in flight are
+    // answered and their events queued only if it was still open (no transaction, no second event)
+    await this.results.answerRequest(
+      this.dataSource,
+      {
+        id: request.id,
+        from: OPEN_CARD_REQUEST_STATES,
+        to: 'completed',
+        opts: { exchanges, note: `status ${status.status}: ${status.results.length} result(s)`, pollCountDelta: 1 },
+      },
+      request.operations.map((op) => {
+        const row = lastRow.get(op.order_number);
+        const mapped = row
+          ? mapOrderResult(ref(op), request.rccs_request_id, row, now)
+          : failureResult(ref(op), request.rccs_request_id, { message: 'the card API finished the request without a result for this order', errorClass: 'operator-action' }, now);
+        return { op, mapped };
+      }),
+    );
   }
 
   private async backOff(requests: CardRequestRow[], reason: string): Promise<void> {

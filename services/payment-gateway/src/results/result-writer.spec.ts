@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@rcp/contracts';
 import type { OperationRow } from '../ledger/ledger';
 import { failureResult } from './result-mapping';
@@ -25,47 +25,70 @@ const opRow = (n: number): OperationRow => ({
   created_at: new Date(),
 });
 
-/** Fake manager: records statements; the UPDATE reports every operation as finished except `alreadyFinal`. */
-function fakeManager(alreadyFinal: Set<string>) {
+/** Fake data source: records statements; the statement reports every operation as finished except `alreadyFinal`. */
+function fakeDataSource(alreadyFinal: Set<string>) {
   const statements: { sql: string; params: unknown[] }[] = [];
-  const manager = {
+  const dataSource = {
     query: async (sql: string, params: unknown[]) => {
       statements.push({ sql, params });
-      const ids = (params[0] as string[]).filter((id) => !alreadyFinal.has(id));
-      return [ids.map((operation_id) => ({ operation_id })), ids.length];
+      // parameters 1–8 are the card request move, 9 the operation ids
+      return (params[8] as string[]).filter((id) => !alreadyFinal.has(id)).map((operation_id) => ({ operation_id }));
     },
-  } as unknown as EntityManager;
-  return { manager, statements };
+  } as unknown as DataSource;
+  return { dataSource, statements };
 }
 
-describe('ResultWriter.answerMany', () => {
-  it('finishes a whole request in one UPDATE and one outbox insert, whatever its number of orders', async () => {
-    const added: EventEnvelope[][] = [];
-    const outbox: OutboxPort = { add: async (_m, e) => void added.push([...(Array.isArray(e) ? e : [e])] as EventEnvelope[]) };
+/** Outbox whose statement inserts are recorded: the envelopes prepared and the event ids reported written. */
+function recordingOutbox() {
+  const prepared: EventEnvelope[][] = [];
+  const written: (readonly string[] | undefined)[] = [];
+  const outbox: OutboxPort = {
+    add: jest.fn(),
+    prepareStatementInsert: (_ds, e) => {
+      const list = [...(Array.isArray(e) ? e : [e])] as EventEnvelope[];
+      if (list.length === 0) return undefined;
+      prepared.push(list);
+      return { rows: list.length, parameters: 0, sql: (_p, onlyIf) => `INSERT INTO outbox_message /* ${JSON.stringify(onlyIf)} */`, written: (ids) => void written.push(ids) };
+    },
+  };
+  return { outbox, prepared, written };
+}
+
+const move = { id: '1', from: ['submitted'] as const, to: 'completed' as const };
+
+describe('ResultWriter.answerRequest', () => {
+  it('completes a whole request, its operations and their events in ONE statement, whatever its number of orders', async () => {
+    const { outbox, prepared, written } = recordingOutbox();
     const seen: string[] = [];
     const writer = new ResultWriter(outbox, clock, { onResult: (t) => seen.push(t) });
     const ops = Array.from({ length: 100 }, (_, i) => opRow(i));
-    const { manager, statements } = fakeManager(new Set([ops[3]!.operation_id]));
+    const { dataSource, statements } = fakeDataSource(new Set([ops[3]!.operation_id]));
 
-    const n = await writer.answerMany(
-      manager,
+    const n = await writer.answerRequest(
+      dataSource,
+      move,
       ops.map((op) => ({ op, mapped: failureResult({ operationId: op.operation_id, orderNumber: op.order_number, kind: 'auth', amount: 1000 }, 7, { message: 'x', errorClass: 'operator-action' }, clock.now()) })),
     );
 
     expect(n).toBe(99);
-    expect(statements).toHaveLength(1); // not one per order
-    expect(statements[0]!.sql).toMatch(/UPDATE payment_operation .* FROM unnest/s);
-    expect(added).toHaveLength(1); // one multi-row outbox insert
-    expect(added[0]).toHaveLength(99); // the already-final operation gets no second event
-    expect(added[0]!.map((e) => (e.data as { operationId: string }).operationId)).not.toContain(ops[3]!.operation_id);
+    expect(statements).toHaveLength(1); // not one per order, no transaction
+    expect(statements[0]!.sql).toMatch(/WITH moved AS \(UPDATE card_request .* fin AS \(\s*UPDATE payment_operation .* FROM unnest.*ob AS \(INSERT INTO outbox_message .*"idsFrom":"SELECT event_id FROM fin"/s);
+    expect(prepared[0]).toHaveLength(100);
+    // the already-final operation gets no second event: only the rows of the 99 finished ones count as written
+    const byOperation = new Map(prepared[0]!.map((e) => [(e.data as { operationId: string }).operationId, e.id]));
+    expect(written).toHaveLength(1);
+    expect(written[0]).toHaveLength(99);
+    expect(written[0]).not.toContain(byOperation.get(ops[3]!.operation_id));
+    expect(statements[0]!.params[12]).toEqual(ops.map((o) => byOperation.get(o.operation_id))); // each row's event id
     expect(seen).toHaveLength(99);
   });
 
-  it('writes nothing for an empty list', async () => {
-    const outbox: OutboxPort = { add: jest.fn() };
-    const { manager, statements } = fakeManager(new Set());
-    await expect(new ResultWriter(outbox, clock).answerMany(manager, [])).resolves.toBe(0);
-    expect(statements).toHaveLength(0);
-    expect(outbox.add).not.toHaveBeenCalled();
+  it('still completes a request with nothing left to answer (no outbox insert)', async () => {
+    const { outbox, written } = recordingOutbox();
+    const { dataSource, statements } = fakeDataSource(new Set());
+    await expect(new ResultWriter(outbox, clock).answerRequest(dataSource, move, [])).resolves.toBe(0);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.sql).not.toMatch(/outbox_message/);
+    expect(written).toHaveLength(0);
   });
 });

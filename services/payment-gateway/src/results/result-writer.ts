@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { createEnvelope, EventEnvelope, PaymentRequestDeadLettered, PaymentOperation } from '@rcp/contracts';
 import { ledger, type CardRequestMove, type OperationRow } from '../ledger/ledger';
 import type { MappedResult } from './result-mapping';
@@ -30,30 +30,29 @@ export class ResultWriter {
   }
 
   /**
-   * `answer` for many operations at once, in two statements whatever their number (one `UPDATE … FROM unnest`, one
-   * multi-row outbox insert). Operations already final are skipped (no second event). Returns how many were answered.
-   * `move` (a card request transition) is done by the same UPDATE statement, even when there is nothing to answer.
+   * Completes a card request and answers its operations in ONE statement run on its own (see
+   * {@link ledger.finalizeRequest}): `move` the request; only if it moved, each operation still in flight on it is
+   * marked final and its result event queued (outbox) — none twice. Returns how many were answered.
    */
-  async answerMany(manager: EntityManager, answers: readonly { op: OperationRow; mapped: MappedResult }[], move?: CardRequestMove): Promise<number> {
-    if (answers.length === 0 && !move) return 0;
+  async answerRequest(dataSource: DataSource, move: CardRequestMove, answers: readonly { op: OperationRow; mapped: MappedResult }[]): Promise<number> {
+    const envelopes = answers.map(({ op, mapped }) => createEnvelope(mapped.contract, mapped.data, this.meta(op)));
+    const outbox = this.outbox.prepareStatementInsert(dataSource, envelopes);
     const finished = new Set(
-      await ledger.finishOperations(
-        manager,
-        answers.map(({ op, mapped }) => ({
+      await ledger.finalizeRequest(
+        dataSource,
+        move,
+        answers.map(({ op, mapped }, i) => ({
           operationId: op.operation_id,
           state: mapped.succeeded ? 'succeeded' : 'failed',
           resultEvent: mapped.contract.type,
           result: mapped.data,
+          eventId: (envelopes[i] as EventEnvelope).id,
         })),
-        move,
+        outbox,
       ),
     );
-    const written = answers.filter(({ op }) => finished.has(op.operation_id));
-    if (written.length === 0) return 0;
-    await this.outbox.add(
-      manager,
-      written.map(({ op, mapped }) => createEnvelope(mapped.contract, mapped.data, this.meta(op))),
-    );
+    const written = answers.flatMap(({ op, mapped }, i) => (finished.has(op.operation_id) ? [{ mapped, id: (envelopes[i] as EventEnvelope).id }] : []));
+    outbox?.written(written.map((w) => w.id));
     for (const { mapped } of written) this.observer.onResult?.(mapped.contract.type);
     return written.length;
   }
