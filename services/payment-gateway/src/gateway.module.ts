@@ -45,7 +45,7 @@ export interface GatewayOverrides {
   rccsApi?: RccsApi;
 }
 
-/** Starts the background loop after bootstrap; on shutdown flushes waiting batches and stops the loop. */
+/** Starts the background loop after bootstrap; on shutdown flushes waiting batches, stops the loop and frees kept call slots. */
 @Injectable()
 export class GatewayLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
@@ -53,6 +53,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnModuleDestroy
     private readonly worker: BackgroundWorker,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(RCCS_API) private readonly api: RccsApi,
+    private readonly rccsGateway: RccsGateway,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,6 +63,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     await this.batcher.close();
     await this.worker.stop();
+    await this.rccsGateway.close();
     if (this.api instanceof RccsClient) await this.api.close();
   }
 }

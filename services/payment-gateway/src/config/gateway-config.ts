@@ -101,6 +101,7 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_SHOP_MAX_CONCURRENCY: envInt(4, 1),
   GATEWAY_SHOP_REQUESTS_PER_SECOND: z.coerce.number().positive().default(10),
   GATEWAY_SHOP_BURST: envInt(10, 1),
+  GATEWAY_SHOP_SLOT_LINGER_MS: envInt(50, 0),
   GATEWAY_BACKGROUND_ENABLED: envBoolean(true),
   /** Development only: credentials from the environment; shops with stored credentials use those. */
   GATEWAY_SHOPS: shopsJson,
@@ -137,7 +138,7 @@ export interface GatewayConfig {
   breaker: { threshold: number; halfOpenAfterMs: number };
   stuck: { afterMs: number; checkIntervalMs: number };
   reconcile: { intervalMs: number; afterMs: number };
-  limits: { maxConcurrency: number; requestsPerSecond: number; burst: number };
+  limits: { maxConcurrency: number; requestsPerSecond: number; burst: number; slotLingerMs: number };
   backgroundEnabled: boolean;
   shops: ShopCredentialsConfig[];
   credentials: {
@@ -186,6 +187,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxConcurrency: e.GATEWAY_SHOP_MAX_CONCURRENCY,
       requestsPerSecond: e.GATEWAY_SHOP_REQUESTS_PER_SECOND,
       burst: e.GATEWAY_SHOP_BURST,
+      slotLingerMs: e.GATEWAY_SHOP_SLOT_LINGER_MS,
     },
     backgroundEnabled: e.GATEWAY_BACKGROUND_ENABLED,
     shops: e.GATEWAY_SHOPS,

@@ -96,4 +96,31 @@ describe('ShopLimiter on PostgreSQL', () => {
     // the hold freed the slot it held last, not the one taken over
     expect((await leases()).map((r) => r.holder)).toEqual(['someone-else', null]);
   });
+
+  it('with slotLingerMs: the next call reuses the kept slot (tokens taken on it, lease renewed); another replica gets it once unused that long', async () => {
+    const limits = { maxConcurrency: 1, requestsPerSecond: 0.001, burst: 10, slotLingerMs: 100 };
+    const a = new ShopLimiter(ds, limits, 10_000);
+    const b = new ShopLimiter(ds, limits, 10_000);
+    const slot = async () => ((await ds.query(`SELECT holder, lease_until FROM shop_call_slot WHERE shop_id = 'shop-linger'`)) as { holder: string | null; lease_until: Date }[])[0]!;
+    await a.run('shop-linger', async () => undefined);
+    const kept = await slot();
+    expect(kept.holder).toMatch(/^gw-/); // kept, not freed
+    expect(await tokensOf('shop-linger')).toBeCloseTo(9, 2);
+    await sleep(5);
+    await a.hold('shop-linger', 2, async () => {
+      await a.run('shop-linger', async () => undefined);
+      await a.run('shop-linger', async () => undefined);
+    });
+    expect(await tokensOf('shop-linger')).toBeCloseTo(7, 2); // both tokens of the hold taken on the kept slot in one go
+    const renewed = await slot();
+    expect(renewed.holder).toBe(kept.holder);
+    expect(renewed.lease_until.getTime()).toBeGreaterThan(kept.lease_until.getTime());
+    const started = performance.now();
+    await b.run('shop-linger', async () => undefined); // the only slot is a's until unused for 100 ms
+    expect(performance.now() - started).toBeGreaterThanOrEqual(80);
+    expect(await tokensOf('shop-linger')).toBeCloseTo(6, 2);
+    await a.close();
+    await b.close();
+    expect((await slot()).holder).toBeNull();
+  });
 });

@@ -14,9 +14,10 @@ interface Row {
  * Fake DataSource: records statements (and the parameters of each acquire); the acquire statement answers with the
  * queued rows (then a granted slot with every token asked for), the token statement with `tokenAnswers` (then a token).
  */
-function fakeDb(answers: Row[] = [], tokenAnswers: { held: boolean; taken: boolean; tokens: number }[] = []) {
+function fakeDb(answers: Row[] = [], tokenAnswers: { held: boolean; taken: number | null; tokens: number }[] = []) {
   const statements: string[] = [];
   const acquireParams: unknown[][] = [];
+  const tokenParams: unknown[][] = [];
   const db = {
     query: async (sql: string, params: unknown[]) => {
       const kind = /WITH free_slot/.test(sql)
@@ -33,11 +34,14 @@ function fakeDb(answers: Row[] = [], tokenAnswers: { held: boolean; taken: boole
         acquireParams.push(params);
         return [answers.shift() ?? { slot: 0, slot_free: true, tokens: 5, bucket: true, slots: true, taken: params[6] as number }];
       }
-      if (kind === 'token') return [tokenAnswers.shift() ?? { held: true, taken: true, tokens: 5 }];
+      if (kind === 'token') {
+        tokenParams.push(params);
+        return [tokenAnswers.shift() ?? { held: true, taken: params[6] as number, tokens: 5 }];
+      }
       return [];
     },
   } as unknown as DataSource;
-  return { db, statements, acquireParams };
+  return { db, statements, acquireParams, tokenParams };
 }
 
 const limits = { maxConcurrency: 2, requestsPerSecond: 1000, burst: 10 };
@@ -122,9 +126,9 @@ describe('ShopLimiter', () => {
     const { db, statements } = fakeDb(
       [],
       [
-        { held: true, taken: false, tokens: 0.999 }, // no token yet: wait, ask again
-        { held: true, taken: true, tokens: 1 },
-        { held: false, taken: false, tokens: 5 }, // slot lost
+        { held: true, taken: null, tokens: 0.999 }, // no token yet: wait, ask again
+        { held: true, taken: 1, tokens: 1 },
+        { held: false, taken: null, tokens: 5 }, // slot lost
       ],
     );
     let now = 0;
@@ -159,5 +163,62 @@ describe('ShopLimiter', () => {
       }),
     ).rejects.toThrow('ledger down');
     expect(statements).toEqual(['seed', 'acquire', 'release']);
+  });
+
+  describe('with slotLingerMs (a slot kept for the next call)', () => {
+    const lingering = { ...limits, slotLingerMs: 30 };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('reuses the kept slot: one statement per call under load (token + lease renewal), freed once unused for slotLingerMs', async () => {
+      const { db, statements, tokenParams } = fakeDb();
+      const limiter = new ShopLimiter(db, lingering, 60_000);
+      await limiter.run('shop-1', async () => undefined);
+      await limiter.hold('shop-1', 2, async () => {
+        await limiter.run('shop-1', async () => undefined);
+        await limiter.run('shop-1', async () => undefined);
+      });
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements).toEqual(['seed', 'acquire', 'token', 'token']); // the hold took its two tokens on the kept slot at once
+      expect(tokenParams.map((p) => p[6])).toEqual([2, 1]);
+      expect(tokenParams[0]?.slice(1, 3)).toEqual([0, expect.stringMatching(/^gw-/)]); // the kept slot, as its holder
+      await sleep(60);
+      expect(statements.slice(4)).toEqual(['release']);
+      await limiter.run('shop-1', async () => undefined); // nothing kept any more: acquire again
+      expect(statements.slice(5)).toEqual(['acquire']);
+      await limiter.close(); // shutdown frees the kept slot at once
+      expect(statements.slice(6)).toEqual(['release']);
+    });
+
+    it('gives a kept slot to one call at a time: concurrent calls take slots of their own', async () => {
+      const { db, statements } = fakeDb();
+      const limiter = new ShopLimiter(db, lingering, 60_000);
+      await limiter.run('shop-1', async () => undefined);
+      await Promise.all([limiter.run('shop-1', async () => sleep(5)), limiter.run('shop-1', async () => sleep(5))]);
+      expect(statements).toEqual(['seed', 'acquire', 'token', 'acquire']);
+      await limiter.close();
+      expect(statements.slice(4)).toEqual(['release', 'release']);
+    });
+
+    it('frees a kept slot without a token (and waits for one as usual), and acquires anew when it was lost', async () => {
+      const { db, statements } = fakeDb([], [
+        { held: true, taken: null, tokens: 0.2 },
+        { held: false, taken: null, tokens: 5 },
+      ]);
+      const limiter = new ShopLimiter(db, lingering, 60_000);
+      await limiter.run('shop-1', async () => undefined);
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements).toEqual(['seed', 'acquire', 'token', 'release', 'acquire']);
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements.slice(5)).toEqual(['token', 'acquire']);
+      await limiter.close();
+    });
+
+    it('after close, calls free their slot at once', async () => {
+      const { db, statements } = fakeDb();
+      const limiter = new ShopLimiter(db, lingering, 60_000);
+      await limiter.close();
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements).toEqual(['seed', 'acquire', 'release']);
+    });
   });
 });

@@ -102,6 +102,11 @@ export class RccsGateway {
     return this.limiter.hold ? this.limiter.hold(shopId, calls, fn) : fn();
   }
 
+  /** Frees what the limiter keeps between calls (shutdown, after the last call). */
+  async close(): Promise<void> {
+    await this.limiter.close?.();
+  }
+
   /** Circuit state per shop, for readiness and metrics. */
   circuitStates(): Record<string, CircuitStateName> {
     return Object.fromEntries([...this.breakers].map(([shop, b]) => [shop, STATE_NAMES[b.state]]));
