@@ -7,7 +7,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A worker over fakes: counts passes (one pollShop per pass, one shop) and resubmission runs; answers the due read
  * with `due` (next poll) and `requeuedDue` (next resubmission).
  */
-function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => number | null = () => null) {
+function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => number | null = () => null, maxIdleMs = 10_000) {
   const signal = new PollSignal();
   const passes: number[] = [];
   const resubmissions: number[] = [];
@@ -29,7 +29,7 @@ function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => nu
     { runOnce: async () => resubmissions.push(Date.now()) } as never,
     { runOnce: async () => undefined, measure: async () => undefined } as never,
     { reconcileShop: async () => undefined } as never,
-    { tickMs, idsPerQuery: 10, stuckCheckIntervalMs: 60_000, reconcileIntervalMs: 60_000, gaugeIntervalMs: 60_000, maxIdleMs: 10_000, signal },
+    { tickMs, idsPerQuery: 10, stuckCheckIntervalMs: 60_000, reconcileIntervalMs: 60_000, gaugeIntervalMs: 60_000, maxIdleMs, signal },
   );
   return { worker, signal, passes, resubmissions, poller, dueReads: () => dueReads };
 }
@@ -130,5 +130,42 @@ describe('BackgroundWorker scheduling', () => {
     } finally {
       await w.worker.stop();
     }
+  });
+
+  it('skips the due read after a pass during which a signal asked for the next one (back-to-back passes under load)', async () => {
+    const w = fakeWorker(() => null);
+    let passes = 0;
+    w.poller.pollShop = async () => {
+      w.passes.push(Date.now());
+      // every pass submits more work of this process (as under load): a signal arrives during the pass
+      if (++passes <= 6) w.signal.notify(0);
+      await sleep(2);
+      return 0;
+    };
+    w.worker.start();
+    await sleep(100);
+    await w.worker.stop();
+    expect(w.passes).toHaveLength(7); // six signalled passes back to back, then the one the last signal asked for
+    // one read before the first pass's signal is known (requeued due time unknown yet), one after the last pass
+    expect(w.dueReads()).toBe(2);
+  });
+
+  it('still reads the due times at least once per maxIdleMs while signals keep it busy', async () => {
+    const w = fakeWorker(() => null, 20, () => null, 40);
+    let busy = true;
+    w.poller.pollShop = async () => {
+      w.passes.push(Date.now());
+      if (busy) w.signal.notify(0);
+      await sleep(5);
+      return 0;
+    };
+    w.worker.start();
+    await sleep(200);
+    busy = false;
+    await sleep(20);
+    await w.worker.stop();
+    expect(w.passes.length).toBeGreaterThanOrEqual(20);
+    expect(w.dueReads()).toBeGreaterThanOrEqual(4); // ≈ 200 ms / 40 ms
+    expect(w.dueReads()).toBeLessThanOrEqual(w.passes.length / 3);
   });
 });

@@ -44,6 +44,8 @@ export class BackgroundWorker {
    * undefined when not known (no read since the last resubmission run): the resubmitter runs only then or once due.
    */
   private requeuedDueAt: number | undefined;
+  /** When the ledger's due times were last read (ms since epoch). */
+  private lastDueRead = 0;
 
   constructor(
     private readonly credentials: CredentialsProvider,
@@ -117,6 +119,9 @@ export class BackgroundWorker {
   /** How long to sleep after a pass: until the earliest due poll/resubmission or housekeeping, at most `maxIdleMs`. */
   private async nextDelayMs(): Promise<number> {
     const now = Date.now();
+    // a signal during the pass asked for another pass now: the read could not shorten that, so under load it is skipped
+    // (while the resubmission due time is known, and at least once per maxIdleMs for work written by other replicas)
+    if (this.signalledAt <= now && this.requeuedDueAt !== undefined && now - this.lastDueRead < (this.options.maxIdleMs ?? 1000)) return 0;
     let delay = Math.min(
       this.options.maxIdleMs ?? 1000,
       this.lastStuck + this.options.stuckCheckIntervalMs - now,
@@ -125,6 +130,7 @@ export class BackgroundWorker {
       this.signalledAt - now,
     );
     try {
+      this.lastDueRead = now;
       const { pollMs, requeuedMs } = await this.poller.nextDue();
       this.requeuedDueAt = requeuedMs === null ? Infinity : Date.now() + requeuedMs;
       const due = pollMs === null ? requeuedMs : requeuedMs === null ? pollMs : Math.min(pollMs, requeuedMs);
