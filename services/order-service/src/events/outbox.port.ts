@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@rcp/contracts';
 import type { OutboxInsert } from '@rcp/messaging';
 
@@ -7,6 +7,8 @@ export interface EventOutbox {
   add(manager: EntityManager, envelopes: EventEnvelope[]): Promise<void>;
   /** The events' outbox rows as part of the caller's own write statement; undefined when there are none. */
   prepareInsert(manager: EntityManager, envelopes: EventEnvelope[]): OutboxInsert | undefined;
+  /** The same, for a write statement of the caller run on its own (no transaction); undefined when there are none. */
+  prepareStatementInsert(dataSource: DataSource, envelopes: EventEnvelope[]): OutboxInsert | undefined;
 }
 
 export const EVENT_OUTBOX = Symbol('EVENT_OUTBOX');

@@ -24,10 +24,14 @@ let ds: DataSource;
 const statements: string[] = [];
 const envelopes: EventEnvelope[] = [];
 // events are collected here; their rows in the write statement are a no-op CTE (the real outbox insert is tested in @rcp/messaging)
+const fakeInsert = (list: EventEnvelope[]) =>
+  list.length === 0
+    ? undefined
+    : { rows: list.length, parameters: 0, sql: (_param: unknown, onlyIf?: unknown) => `SELECT 1${onlyIf ? ` WHERE EXISTS (SELECT 1 FROM ${String(onlyIf)})` : ''}`, written: () => void envelopes.push(...list) };
 const outbox: EventOutbox = {
   add: async (_m, list) => void envelopes.push(...list),
-  prepareInsert: (_m, list) =>
-    list.length === 0 ? undefined : { rows: list.length, parameters: 0, sql: (_param, onlyIf) => `SELECT 1${onlyIf ? ` WHERE EXISTS (SELECT 1 FROM ${onlyIf})` : ''}`, written: () => void envelopes.push(...list) },
+  prepareInsert: (_m, list) => fakeInsert(list),
+  prepareStatementInsert: (_ds, list) => fakeInsert(list),
 };
 const clock = new ManualClock(new Date(T0.getTime() + 3_600_000));
 let store: OrderStore;
@@ -115,6 +119,35 @@ describe('OrderStore against PostgreSQL', () => {
     expect(await history('api_log', order.id)).toMatchObject([
       { direction: 'request', event_type: 'AuthRequested', operation_id: order.pendingOperationId, amount: 1000, applied: true, rccs_request_id: null, details: { requestedBy: 'system:auto-authorize' } },
     ]);
+  });
+
+  it('outside a transaction (HTTP create): reads the settings, then writes order, history and events with ONE statement that commits on its own', async () => {
+    statements.length = 0;
+    const order = await create(11)(ds.manager);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/FROM "shop_settings"/);
+    expect(statements[1]).toMatch(/^WITH "o0" AS \(INSERT INTO "orders"/);
+    expect(envelopes.map((e) => e.type)).toEqual(['PaymentTagChanged', 'PaymentTagChanged', 'OrderStatusChanged', 'AuthRequested', 'OrderReceived']);
+    const [row] = await ds.query(`SELECT payment_tag FROM orders WHERE id = $1`, [order.id]);
+    expect(row).toEqual({ payment_tag: 'オーソリ中' });
+    expect(await history('api_log', order.id)).toHaveLength(1);
+    // the order exists now: a second create writes nothing and says so
+    statements.length = 0;
+    envelopes.length = 0;
+    await expect(create(11)(ds.manager)).rejects.toBeInstanceOf(OrderAlreadyExistsError);
+    expect(envelopes).toEqual([]);
+    expect(await history('api_log', order.id)).toHaveLength(1);
+  });
+
+  it('outside a transaction, a write that needs several statements (parameter limit) gets a transaction of its own', async () => {
+    store.maxParameters = 40;
+    statements.length = 0;
+    const order = await create(12)(ds.manager);
+    expect(statements[1]).toBe('START TRANSACTION');
+    expect(statements[statements.length - 1]).toBe('COMMIT');
+    expect(statements.length).toBeGreaterThan(4);
+    expect(await history('payment_tag_history', order.id)).toHaveLength(2);
+    expect(await history('api_log', order.id)).toHaveLength(1);
   });
 
   it('an existing order: nothing written, OrderAlreadyExistsError, and the transaction stays usable (no savepoint)', async () => {

@@ -190,35 +190,36 @@ export class OrderStore {
   /**
    * Runs `plan` with the batch's rows, audit rows and events (the outbox rows as one more CTE of the same statement)
    * and empties the batch; false when the plan's insert found the order already there (then nothing was written).
+   * With a manager outside a transaction the plan runs as ONE statement on its own (it commits by itself, no
+   * START/COMMIT round trips) — or, when it needs more than one statement, in a transaction of its own.
    */
   private async write(manager: EntityManager, batch: WriteBatch, plan: Pick<WritePlan, 'insert' | 'updates'>): Promise<boolean> {
-    const outbox = this.outbox.prepareInsert(manager, batch.envelopes.splice(0));
+    const alone = manager.queryRunner?.isTransactionActive !== true;
+    const envelopes = batch.envelopes.slice();
+    const outbox = alone ? this.outbox.prepareStatementInsert(manager.connection, envelopes) : this.outbox.prepareInsert(manager, envelopes);
+    const driver = manager.connection.driver;
+    const statements = buildWriteStatements(driver, { ...plan, rows: this.rowsOf(manager, batch), foreign: outbox }, this.maxParameters);
+    if (alone && statements.length > 1) return manager.connection.transaction((m) => this.write(m, batch, plan));
     const audited = batch.auditRows.slice();
-    if (!(await this.execute(manager, { ...plan, rows: this.takeRows(manager, batch), foreign: outbox }))) return false;
+    for (const list of [batch.envelopes, batch.tagRows, batch.statusRows, batch.apiRows, batch.auditRows]) list.length = 0;
+    for (const statement of statements) {
+      const rows = (await manager.query(statement.sql, statement.parameters)) as ObjectLiteral[];
+      if (statement.conditional && rows.length === 0) return false;
+      applyReturning(driver, statement, rows);
+    }
     outbox?.written();
     for (const a of audited) a.recorded();
     return true;
   }
 
-  private takeRows(manager: EntityManager, batch: WriteBatch): WritePlan['rows'] {
+  private rowsOf(manager: EntityManager, batch: WriteBatch): WritePlan['rows'] {
     const m = manager.connection;
     return [
-      { metadata: m.getMetadata(PaymentTagHistoryEntity), rows: batch.tagRows.splice(0) },
-      { metadata: m.getMetadata(OrderStatusHistoryEntity), rows: batch.statusRows.splice(0) },
-      { metadata: m.getMetadata(ApiLogEntity), rows: batch.apiRows.splice(0) },
-      { metadata: m.getMetadata(AuditLogEntity), rows: batch.auditRows.splice(0).map((a) => a.row) },
+      { metadata: m.getMetadata(PaymentTagHistoryEntity), rows: batch.tagRows.slice() },
+      { metadata: m.getMetadata(OrderStatusHistoryEntity), rows: batch.statusRows.slice() },
+      { metadata: m.getMetadata(ApiLogEntity), rows: batch.apiRows.slice() },
+      { metadata: m.getMetadata(AuditLogEntity), rows: batch.auditRows.map((a) => a.row) },
     ];
-  }
-
-  /** Runs a write plan's statements; false when its insert found the order already there (nothing written). */
-  private async execute(manager: EntityManager, plan: WritePlan): Promise<boolean> {
-    const driver = manager.connection.driver;
-    for (const statement of buildWriteStatements(driver, plan, this.maxParameters)) {
-      const rows = (await manager.query(statement.sql, statement.parameters)) as ObjectLiteral[];
-      if (statement.conditional && rows.length === 0) return false;
-      applyReturning(driver, statement, rows);
-    }
-    return true;
   }
 
   /** Adds the workflow's history rows, request API log rows and events for the order to the batch. */

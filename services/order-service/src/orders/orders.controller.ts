@@ -56,9 +56,16 @@ export class OrdersController {
     @Headers('x-actor') actor?: string,
   ) {
     const who = actorOf(principal, actor);
-    // the audit row goes into the order's one write statement
-    const order = await this.dataSource.transaction((m) =>
-      this.createOrder.execute(m, shopId, { ...body, orderedAt: new Date(body.orderedAt) }, 'http', who, {}, this.audit.currentRow({ outcome: 'accepted' })),
+    // no transaction: the shop's settings are read, then order, history, audit row and outbox rows are written by one
+    // statement that commits on its own (OrderStore.insert)
+    const order = await this.createOrder.execute(
+      this.dataSource.manager,
+      shopId,
+      { ...body, orderedAt: new Date(body.orderedAt) },
+      'http',
+      who,
+      {},
+      this.audit.currentRow({ outcome: 'accepted' }),
     );
     return orderView(order);
   }

@@ -185,6 +185,12 @@ function system(db: FakeDb = { orders: new Map(), settings: new Map([[SHOP, sett
       if (list.length === 0) return undefined;
       return { rows: list.length, parameters: 1, sql: (param) => `INSERT INTO outbox_message (events) VALUES (${param(list.length)})`, written: () => void envelopes.push(...list) };
     },
+    // the same for a write statement run on its own (no transaction)
+    prepareStatementInsert: (d, list) => {
+      expect(d).toBe(connection);
+      if (list.length === 0) return undefined;
+      return { rows: list.length, parameters: 1, sql: (param) => `INSERT INTO outbox_message (events) VALUES (${param(list.length)})`, written: () => void envelopes.push(...list) };
+    },
   };
   const env = {
     DEFAULT_USE_CARD_API: true,
@@ -207,7 +213,10 @@ function system(db: FakeDb = { orders: new Map(), settings: new Map([[SHOP, sett
       return { duplicate: false };
     },
   };
+  // statements outside a transaction (autocommit) go to the same log
+  const autocommit = new EntityManager(connection, Object.create(runner, { isTransactionActive: { value: false } }) as never);
   const dataSource = {
+    manager: autocommit,
     transaction: async <T>(fn: (m: EntityManager) => Promise<T>): Promise<T> => {
       runner.log.push('START TRANSACTION');
       const out = await fn(runner.manager);
@@ -319,11 +328,11 @@ describe('round trips per transaction', () => {
     expect(w.parameters.filter((p) => p === 'オーソリエラー')).toHaveLength(4); // per order: the column and the tag history row
   });
 
-  it('HTTP create: settings, one conditional insert statement with the outbox and audit rows (was 10 statements, now 4)', async () => {
+  it('HTTP create: settings, one conditional insert statement with the outbox and audit rows, no transaction (was 10 statements, now 2)', async () => {
     const s = system();
     s.db.settings.set(SHOP, settingsRow({ autoAuthorize: true }));
     const view = await s.orders.create(SHOP, { orderNumber: num(8), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 } as never, { role: 'admin' } as never);
-    expect(s.log()).toEqual(['START', 'settings', 'write', 'recorded', 'COMMIT']);
+    expect(s.log()).toEqual(['settings', 'write', 'recorded']);
     const w = s.write()[0]!;
     expect(w.sql).toMatch(/INSERT INTO "audit_log" \(.*\) SELECT \* FROM \(VALUES .*\) AS v WHERE EXISTS \(SELECT 1 FROM "o0"\)/);
     expect(w.sql).toMatch(/^WITH "o0" AS \(INSERT INTO "orders" \("id", "shop_id", "order_number", .*\) ON CONFLICT DO NOTHING RETURNING "id", "created_at", "updated_at"\)/);
@@ -340,7 +349,7 @@ describe('round trips per transaction', () => {
     await expect(
       s.orders.create(SHOP, { orderNumber: num(9), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 } as never, {} as never),
     ).rejects.toBeInstanceOf(OrderAlreadyExistsError);
-    expect(s.log()).toEqual(['START', 'settings', 'write']); // the fake transaction is left by the throw
+    expect(s.log()).toEqual(['settings', 'write']);
     s.runner.log.length = 0;
     const e = createEnvelope(OrderReceived, { orderNumber: num(9), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 }, { shopId: SHOP });
     await s.events.orderReceived(e as never);
