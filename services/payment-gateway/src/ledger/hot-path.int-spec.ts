@@ -97,7 +97,7 @@ function intake() {
   const delivery = { attempt: 1, maxAttempts: 3, replayed: false, parkingLot: 'parking' };
   const handle = (data: PaymentRequestData, d: Partial<typeof delivery> = {}) =>
     handler.handle(createEnvelope(AuthRequested, data as never, { shopId: SHOP }) as EventEnvelope<PaymentRequestData>, 'auth', { ...delivery, ...d });
-  return { handle, added, events };
+  return { handle, added, events, handler, delivery };
 }
 
 const stateOf = async (operationId: string) =>
@@ -149,6 +149,47 @@ describe('intake (request-intake.ts)', () => {
     await handle({ operationId: first, orderNumber: order, amount: 1000, payType: 0 }, { replayed: true });
     expect(added).toEqual([first, first, first]);
     expect(await stateOf(first)).toBe('pending');
+  });
+});
+
+describe('intake of messages delivered together (pending-inserts.ts)', () => {
+  it('records their new operations with ONE statement; a second operation of an order and a second delivery take the full path', async () => {
+    const { handle, added, events } = intake();
+    const orders = [orderNo(), orderNo(), orderNo()];
+    const ids = orders.map(() => randomUUID());
+    const rival = randomUUID(); // a second auth of orders[0] in the same delivery burst
+    const sent = await counted(() =>
+      Promise.all([
+        ...orders.map((orderNumber, i) => handle({ operationId: ids[i]!, orderNumber, amount: 1000, payType: 0 })),
+        handle({ operationId: rival, orderNumber: orders[0]!, amount: 1000, payType: 0 }),
+        handle({ operationId: ids[1]!, orderNumber: orders[1]!, amount: 1000, payType: 0 }, { attempt: 2 }), // redelivered meanwhile
+      ]),
+    );
+    const inserts = sent.filter((x) => /^INSERT INTO payment_operation .* FROM unnest/.test(x));
+    expect(inserts).toHaveLength(1); // the group statement; the full paths use insertOperation
+    expect(sent[0]).toBe(inserts[0]);
+    for (const id of ids) expect(await stateOf(id)).toBe('pending');
+    expect(await stateOf(rival)).toBe('failed'); // the first of the order won; the rival is answered, never sent
+    expect(events.map((e) => [e.type, (e.data as { operationId: string }).operationId])).toEqual([['AuthFailed', rival]]);
+    expect([...added].sort()).toEqual([...ids, ids[1]!].sort()); // the redelivery is submitted too (as one at a time)
+    expect(await ds.query(`SELECT count(*)::int AS n FROM payment_operation WHERE order_number = ANY($1)`, [orders])).toEqual([{ n: 4 }]);
+  });
+
+  it('inserts each operation on its own when the group statement fails, so a bad row fails only its message', async () => {
+    const { handle, added, handler, delivery } = intake();
+    const good = randomUUID();
+    const bad = randomUUID();
+    // a correlation id longer than its column (envelope metadata the contract does not bound)
+    const badEnvelope = createEnvelope(AuthRequested, { operationId: bad, orderNumber: orderNo(), amount: 1000, payType: 0 } as never, { shopId: SHOP, correlationId: 'c'.repeat(200) });
+    const results = await Promise.allSettled([
+      handle({ operationId: good, orderNumber: orderNo(), amount: 1000, payType: 0 }),
+      handler.handle(badEnvelope as EventEnvelope<PaymentRequestData>, 'auth', delivery),
+    ]);
+    expect(results[0].status).toBe('fulfilled');
+    expect(results[1].status).toBe('rejected');
+    expect(await stateOf(good)).toBe('pending');
+    expect(await stateOf(bad)).toBeUndefined();
+    expect(added).toEqual([good]);
   });
 });
 

@@ -38,6 +38,9 @@ export interface CardRequestRow {
   submitted_at: Date | null;
 }
 
+/** An operation as intake records it (state, attachment, counters and timestamps are the ledger's). */
+export type NewOperation = Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'resubmissions' | 'created_at'>;
+
 /** A card request claimed for a poll, with its in-flight operations. */
 export type ClaimedRequest = CardRequestRow & { operations: OperationRow[] };
 
@@ -103,7 +106,7 @@ export const ledger = {
 
   async insertOperation(
     db: Db,
-    op: Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'resubmissions' | 'created_at'> & { state: OperationState },
+    op: NewOperation & { state: OperationState },
   ): Promise<boolean> {
     const rows = await queryRows<unknown>(db, 
       `INSERT INTO payment_operation (operation_id, shop_id, order_number, kind, amount, pay_type, help_item, state, message_id, correlation_id)
@@ -114,24 +117,27 @@ export const ledger = {
   },
 
   /**
-   * The common case of intake in one statement (no transaction): inserts a new `pending` operation unless its
-   * operationId is known or another open operation of the same kind exists on the order (the same test as
-   * {@link ledger.findConcurrentOperation}). Returns the new row, or undefined when nothing was written and the caller
-   * must take the full path (duplicate, replay, operationId reused, another operation in progress).
+   * The common case of intake in one statement (no transaction), for several operations at once: inserts each new
+   * `pending` operation unless its operationId is known or another open operation of the same kind exists on the
+   * order (the same test as {@link ledger.findConcurrentOperation}) — or comes earlier in `ops` (only the first of an
+   * order and kind is inserted). Returns the rows inserted; for the others nothing was written and the caller must
+   * take the full path (duplicate, replay, operationId reused, another operation in progress).
    */
-  async insertPendingIfAlone(
-    db: Db,
-    op: Omit<OperationRow, 'state' | 'card_request_id' | 'attempts' | 'resubmissions' | 'created_at'>,
-  ): Promise<OperationRow | undefined> {
-    const rows = await queryRows<OperationRow>(db,
+  async insertPendingIfAlone(db: Db, ops: readonly NewOperation[]): Promise<OperationRow[]> {
+    if (ops.length === 0) return [];
+    const col = <K extends keyof NewOperation>(k: K) => ops.map((o) => o[k]);
+    return queryRows<OperationRow>(db,
       `INSERT INTO payment_operation (operation_id, shop_id, order_number, kind, amount, pay_type, help_item, state, message_id, correlation_id)
-       SELECT $1::uuid, $2::varchar, $3::varchar, $4::varchar, $5::int, $6::int, $7::varchar, 'pending', $8::uuid, $9::varchar
-        WHERE NOT EXISTS (SELECT 1 FROM payment_operation WHERE shop_id = $2::varchar AND order_number = $3::varchar AND kind = $4::varchar
-                             AND operation_id <> $1::uuid AND state IN ('pending','in-flight','requeued'))
+       SELECT DISTINCT ON (v.shop_id, v.order_number, v.kind)
+              v.operation_id, v.shop_id, v.order_number, v.kind, v.amount, v.pay_type, v.help_item, 'pending', v.message_id, v.correlation_id
+         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int[], $6::int[], $7::varchar[], $8::uuid[], $9::varchar[])
+              WITH ORDINALITY AS v(operation_id, shop_id, order_number, kind, amount, pay_type, help_item, message_id, correlation_id, ord)
+        WHERE NOT EXISTS (SELECT 1 FROM payment_operation p WHERE p.shop_id = v.shop_id AND p.order_number = v.order_number AND p.kind = v.kind
+                             AND p.operation_id <> v.operation_id AND p.state IN ('pending','in-flight','requeued'))
+        ORDER BY v.shop_id, v.order_number, v.kind, v.ord
        ON CONFLICT (operation_id) DO NOTHING RETURNING *`,
-      [op.operation_id, op.shop_id, op.order_number, op.kind, op.amount, op.pay_type, op.help_item, op.message_id, op.correlation_id],
+      [col('operation_id'), col('shop_id'), col('order_number'), col('kind'), col('amount'), col('pay_type'), col('help_item'), col('message_id'), col('correlation_id')],
     );
-    return rows[0];
   },
 
   /** Another open operation of the same kind on the same order (different operationId), if any. */

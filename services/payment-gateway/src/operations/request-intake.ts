@@ -9,6 +9,7 @@ import type { SubmitOutcome } from '../submission/submitter';
 import { ref } from '../submission/submitter';
 import type { Clock } from '../clock';
 import type { AsyncKind } from './operation-kinds';
+import { PendingInserts } from './pending-inserts';
 
 export interface PaymentRequestData {
   operationId: string;
@@ -44,13 +45,18 @@ export const parseBatchKey = (key: string) => {
  * hand the operation to the batcher and wait until it is durably attached to a submitted card request (or answered).
  */
 export class RequestIntake {
+  /** New operations of messages delivered together are inserted with one statement. */
+  private readonly inserts: PendingInserts;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly knowsShop: (shopId: string) => Promise<boolean>,
     private readonly batcher: Batcher<string, SubmitOutcome>,
     private readonly results: ResultWriter,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.inserts = new PendingInserts(dataSource);
+  }
 
   async handle(envelope: EventEnvelope<PaymentRequestData>, kind: AsyncKind, delivery: DeliveryInfo): Promise<void> {
     const data = envelope.data;
@@ -83,7 +89,8 @@ export class RequestIntake {
 
   /**
    * Records the operation (or finds it); returns it when it still has to be submitted by this delivery. A new
-   * operation with no other open operation of its kind on the order takes one statement; everything else (duplicate
+   * operation with no other open operation of its kind on the order takes one statement (shared with the other
+   * operations delivered at the same time, {@link PendingInserts}); everything else (duplicate
    * or replayed delivery, operationId reused, another operation in progress, 0 yen) the transaction below.
    */
   private async register(envelope: EventEnvelope<PaymentRequestData>, kind: AsyncKind, delivery: DeliveryInfo): Promise<OperationRow | undefined> {
@@ -100,7 +107,7 @@ export class RequestIntake {
       correlation_id: envelope.correlationId,
     };
     if (!(kind === 'auth' && data.amount === 0)) {
-      const inserted = await ledger.insertPendingIfAlone(this.dataSource, row);
+      const inserted = await this.inserts.insert(row);
       if (inserted) return inserted;
     }
     return this.dataSource.transaction(async (m) => {
