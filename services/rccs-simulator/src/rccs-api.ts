@@ -83,14 +83,12 @@ export class RccsApi {
     if (!ids || ids.length === 0 || ids.length > config.limits.maxIdsPerResultQuery || ids.some((i) => i === null)) return level(codes.parameter);
     const unique = [...new Set(ids as number[])];
     const now = this.rt.clock.now();
-    const requests = new Map((await this.rt.store.getRequests(unique)).map((r) => [r.requestId, r]));
-    const completed = [...requests.values()].filter((r) => r.shopUrl === shop.shopUrl && requestStatusAt(r, now) === 3).map((r) => r.requestId);
-    const resultsById = new Map<number, ResultRecord[]>();
-    for (const r of await this.rt.store.getResults(completed)) {
-      const list = resultsById.get(r.requestId) ?? [];
-      list.push(r);
-      resultsById.set(r.requestId, list);
-    }
+    const found = await this.rt.store.getRequests(unique);
+    const requests = new Map(found.map((x) => [x.request.requestId, x.request]));
+    // results are shown for this shop's completed requests only
+    const resultsById = new Map(
+      found.filter((x) => x.request.shopUrl === shop.shopUrl && requestStatusAt(x.request, now) === 3).map((x) => [x.request.requestId, x.results] as const),
+    );
     const statuses = unique.map((requestId): RequestStatusView => {
       const r = requests.get(requestId);
       if (!r || r.shopUrl !== shop.shopUrl) {

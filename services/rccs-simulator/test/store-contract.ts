@@ -78,7 +78,8 @@ export function storeContract(name: string, create: () => Promise<SimulatorStore
       expect(a).toBeGreaterThanOrEqual(FIRST_REQUEST_ID);
       expect(b).toBeGreaterThan(a);
       expect(b).toBeLessThanOrEqual(2 ** 31 - 1);
-      const [r] = await store.getRequests([a]);
+      const [{ request: r, results }] = await store.getRequests([a]);
+      expect(results).toEqual([]);
       expect(r).toMatchObject({ requestId: a, shopUrl: 'shop', usedAt: null, op: null, itemCount: 0 });
       expect(r.issuedAt.toISOString()).toBe(T0.toISOString());
     });
@@ -92,7 +93,7 @@ export function storeContract(name: string, create: () => Promise<SimulatorStore
       const first = await store.submit(authorizeAll('shop', id, [N(1)]));
       expect(first.ok).toBe(true);
       expect(await store.submit(authorizeAll('shop', id, [N(1)]))).toEqual({ ok: false, reason: 'used' });
-      const [r] = await store.getRequests([id]);
+      const [{ request: r }] = await store.getRequests([id]);
       expect(r).toMatchObject({ op: 'authori', itemCount: 1, stuck: false });
       expect([r.usedAt?.toISOString(), r.acceptedUntil?.toISOString(), r.completeAt?.toISOString()]).toEqual([
         T0.toISOString(),
@@ -115,7 +116,13 @@ export function storeContract(name: string, create: () => Promise<SimulatorStore
       });
       expect(asked).toEqual([[N(1), N(3)]]);
       expect(outcome.ok && outcome.results.map((r) => r.orderNumber)).toEqual([N(3), N(2), N(1)]);
-      const stored = await store.getResults([id]);
+      const fresh = await store.issueRequestId('shop', T0);
+      const both = await store.getRequests([fresh, id, id + 100_000, fresh]); // the order asked, unknown ids left out, once each
+      expect(both.map((x) => [x.request.requestId, x.results.length])).toEqual([
+        [fresh, 0],
+        [id, 3],
+      ]);
+      const stored = both[1]!.results;
       expect(stored.map((r) => [r.seq, r.orderNumber, r.price])).toEqual([
         [0, N(3), 100],
         [1, N(2), 101],
@@ -157,12 +164,12 @@ export function storeContract(name: string, create: () => Promise<SimulatorStore
     it('completes a stuck request on demand', async () => {
       const id = await store.issueRequestId('shop', T0);
       await store.submit(authorizeAll('shop', id, [N(1)], { completeAt: null }));
-      const [before] = await store.getRequests([id]);
+      const [{ request: before }] = await store.getRequests([id]);
       expect([before.completeAt, before.stuck]).toEqual([null, true]);
       expect(await store.completeRequest(id, at(5000))).toBe(true);
-      const [after] = await store.getRequests([id]);
+      const [{ request: after, results }] = await store.getRequests([id]);
       expect([after.completeAt?.toISOString(), after.stuck]).toEqual([at(5000).toISOString(), false]);
-      expect((await store.getResults([id]))[0].regAt?.toISOString()).toBe(at(5000).toISOString());
+      expect(results[0]!.regAt?.toISOString()).toBe(at(5000).toISOString());
       expect((await store.getOrder(N(1)))?.pending?.until?.toISOString()).toBe(at(5000).toISOString());
       expect(await store.completeRequest(await store.issueRequestId('shop', T0), T0)).toBe(false);
     });

@@ -276,10 +276,10 @@ export class AdminOrdersController {
   @Get('requests/:requestId')
   async getRequest(@Param('requestId') requestId: string) {
     const id = this.requestId(requestId);
-    const [r] = await this.rt.store.getRequests([id]);
-    if (!r) throw new NotFoundException(`No request id ${id}`);
+    const [found] = await this.rt.store.getRequests([id]);
+    if (!found) throw new NotFoundException(`No request id ${id}`);
+    const { request: r, results } = found;
     const now = this.rt.clock.now();
-    const results = await this.rt.store.getResults([id]);
     return {
       requestId: r.requestId,
       shopUrl: r.shopUrl,

@@ -3,6 +3,7 @@ import {
   FIRST_REQUEST_ID,
   type LedgerFilter,
   type OrderFilter,
+  type RequestWithResults,
   type ResultSearch,
   type SimulatorStore,
   type SubmitCommand,
@@ -96,15 +97,11 @@ export class MemoryStore implements SimulatorStore {
     return { ok: true, results: results.map(clone) };
   }
 
-  async getRequests(requestIds: number[]): Promise<RequestRecord[]> {
-    return requestIds.flatMap((id) => {
+  async getRequests(requestIds: number[]): Promise<RequestWithResults[]> {
+    return [...new Set(requestIds)].flatMap((id) => {
       const r = this.requests.get(id);
-      return r ? [clone(r)] : [];
+      return r ? [{ request: clone(r), results: (this.resultsByRequest.get(id) ?? []).map(clone) }] : [];
     });
-  }
-
-  async getResults(requestIds: number[]): Promise<ResultRecord[]> {
-    return [...new Set(requestIds)].sort((a, b) => a - b).flatMap((id) => (this.resultsByRequest.get(id) ?? []).map(clone));
   }
 
   async searchResults(q: ResultSearch): Promise<ResultRecord[]> {

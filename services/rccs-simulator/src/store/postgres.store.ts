@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ensureDatabase, preparedStatementsPoolOption, runMigrationsLocked } from '@rcp/database';
 import type { AsyncOperation, CardState, DeclineOutcome, OrderRecord, RequestRecord, ResultRecord, ShopCredentials } from '../domain/types';
 import { InitSimulator1732780800000 } from './migrations/1732780800000-InitSimulator';
-import type { LedgerFilter, OrderFilter, ResultSearch, SimulatorStore, SubmitCommand, SubmitResult } from './store.port';
+import type { LedgerFilter, OrderFilter, RequestWithResults, ResultSearch, SimulatorStore, SubmitCommand, SubmitResult } from './store.port';
 
 /** Advisory-lock key that serialises this service's migrations ("RCSI"). */
 export const SIMULATOR_MIGRATION_LOCK = 0x52435349;
@@ -211,6 +211,9 @@ function rowToResult(r: Row): ResultRecord {
     regAt: (r.reg_at as Date | null) ?? null,
   };
 }
+
+/** Columns of sim_requests ({@link rowToRequest}). */
+const REQUEST_COLUMNS = ['request_id', 'shop_url', 'issued_at', 'op', 'used_at', 'item_count', 'accepted_until', 'complete_at', 'stuck'] as const;
 
 function rowToRequest(r: Row): RequestRecord {
   return {
@@ -438,17 +441,27 @@ export class PostgresStore implements SimulatorStore {
     });
   }
 
-  async getRequests(requestIds: number[]): Promise<RequestRecord[]> {
+  async getRequests(requestIds: number[]): Promise<RequestWithResults[]> {
     if (!requestIds.length) return [];
-    const { rows } = await this.exec(this.db, 'SELECT * FROM sim_requests WHERE request_id = ANY($1::int[])', [requestIds]);
-    const byId = new Map(rows.map((r) => [r.request_id as number, rowToRequest(r)]));
-    return requestIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-  }
-
-  async getResults(requestIds: number[]): Promise<ResultRecord[]> {
-    if (!requestIds.length) return [];
-    const { rows } = await this.exec(this.db, 'SELECT * FROM sim_results WHERE request_id = ANY($1::int[]) ORDER BY request_id, seq', [requestIds]);
-    return rows.map(rowToResult);
+    // one statement: each request's columns (prefixed) on every row of its results, or on one row when it has none
+    const { rows } = await this.exec(
+      this.db,
+      `SELECT ${REQUEST_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', ')}, s.*
+         FROM sim_requests r LEFT JOIN sim_results s ON s.request_id = r.request_id
+        WHERE r.request_id = ANY($1::int[]) ORDER BY r.request_id, s.seq`,
+      [requestIds],
+    );
+    const byId = new Map<number, RequestWithResults>();
+    for (const row of rows) {
+      const id = row.r_request_id as number;
+      let entry = byId.get(id);
+      if (!entry) {
+        entry = { request: rowToRequest(Object.fromEntries(REQUEST_COLUMNS.map((c) => [c, row[`r_${c}`]]))), results: [] };
+        byId.set(id, entry);
+      }
+      if (row.seq !== null) entry.results.push(rowToResult(row));
+    }
+    return [...new Set(requestIds)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
   async searchResults(q: ResultSearch): Promise<ResultRecord[]> {

@@ -86,9 +86,11 @@ export interface SimulatorStore {
   issueRequestId(shopUrl: string, now: Date): Promise<number>;
   /** Atomically: claims the request id (single use), provisions, locks the orders, records the outcome. */
   submit(cmd: SubmitCommand): Promise<SubmitResult>;
-  getRequests(requestIds: number[]): Promise<RequestRecord[]>;
-  /** Results of the given requests, by request id then item order. */
-  getResults(requestIds: number[]): Promise<ResultRecord[]>;
+  /**
+   * The given requests that exist, in the order asked, each with its results in item order (one read; results are
+   * recorded at submission, so callers show them only once the request is complete).
+   */
+  getRequests(requestIds: number[]): Promise<RequestWithResults[]>;
   searchResults(query: ResultSearch): Promise<ResultRecord[]>;
   /** Completes a (stuck) request at `at`: its results get that regDate. False when unknown or unused. */
   completeRequest(requestId: number, at: Date): Promise<boolean>;
@@ -101,6 +103,12 @@ export interface SimulatorStore {
   ledger(filter: LedgerFilter): Promise<ResultRecord[]>;
   /** Forgets orders, requests, results and settings (shops stay; request ids keep increasing). */
   reset(): Promise<void>;
+}
+
+/** A request id's record and the results recorded for it. */
+export interface RequestWithResults {
+  request: RequestRecord;
+  results: ResultRecord[];
 }
 
 export const FIRST_REQUEST_ID = 200_000_001;
