@@ -194,7 +194,7 @@ describe('intake of messages delivered together (pending-inserts.ts)', () => {
 });
 
 /** A card API that grants request ids and accepts every submission (or fails it with `submitError`). */
-function fakeGateway(opts: { submitError?: Error; onSubmit?: () => void } = {}) {
+function fakeGateway(opts: { submitError?: Error; onSubmit?: () => void; onResultQuery?: (requestIds: number[]) => Promise<unknown> } = {}) {
   let nextId = randomInt(1_000_000, 9_000_000);
   const submitted: { requestId: number; orders: string[] }[] = [];
   const api = {
@@ -204,6 +204,10 @@ function fakeGateway(opts: { submitError?: Error; onSubmit?: () => void } = {}) 
       if (opts.submitError) throw opts.submitError;
       submitted.push({ requestId, orders: items.map((i) => i.orderNumber) });
       return { ok: true, value: {}, exchange };
+    },
+    getRCCSResult: async (_c: unknown, requestIds: number[]) => {
+      if (!opts.onResultQuery) throw new Error('no getRCCSResult in this fake');
+      return opts.onResultQuery(requestIds);
     },
   } as unknown as RccsApi;
   const call = async <T>(_shop: string, fn: (api: RccsApi, c: typeof creds) => Promise<T>, sink?: (e: unknown) => void) => {
@@ -282,6 +286,29 @@ describe('submission (submitter.ts)', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'retry']);
     expect(await stateOf(pending!)).toBe('pending');
     expect(await stateOf(requeued!)).toBe('requeued');
+  });
+
+  it('leaves the operations to the ledger (owned, not retried) when the poller resolved the unsure request before the submitter could', async () => {
+    const unsure = new RccsTransportError('http-status', 'authori', 'SOAP fault (HTTP 500)', true, exchange as never);
+    const { gateway } = fakeGateway({
+      submitError: unsure,
+      // while the submitter asks getRCCSResult, the poller (woken by the move to outcome-unknown) finds the request
+      // unused and hands its operations to the resubmitter (as Poller.onStatus does)
+      onResultQuery: async (requestIds) => {
+        await ds.transaction(async (m) => {
+          const [req] = (await m.query(`SELECT id FROM card_request WHERE rccs_request_id = $1`, [requestIds[0]])) as { id: string }[];
+          expect(await ledger.moveCardRequest(m, req!.id, ['id-obtained', 'outcome-unknown'], 'not-registered', { note: 'request id unused' })).toBe(true);
+          const ops = await ledger.operationsOf(m, req!.id, true);
+          await ledger.detachOperations(m, req!.id, ops.map((o) => o.operation_id), 'not registered; resubmitting');
+        });
+        return { ok: true, value: { requests: [{ requestId: requestIds[0], status: 0, kind: 0, count: 0, errorCode: null, message: null, startDate: null, timeStamp: null, results: [] }] }, exchange };
+      },
+    });
+    const ids = await pendingOps(2);
+    const outcomes = await submitter(gateway).submitBatch(SHOP, 'auth', ids);
+    // the message is acknowledged: the resubmitter owns the operations now (retrying it would submit them twice over)
+    expect(outcomes.map((o) => o.kind)).toEqual(['owned', 'owned']);
+    for (const id of ids) expect(await stateOf(id)).toBe('requeued');
   });
 
   it('attaches an operation to one card request only when two submissions race for it', async () => {

@@ -192,7 +192,12 @@ export class Submitter {
       return { outcomes, retryable: false };
     }
     if (verdict === 'not-registered') {
-      await this.detach(request, 'not-registered', requeued, [], `${error}; getRCCSResult shows the request was not registered`, ['outcome-unknown']);
+      if (!(await this.detach(request, 'not-registered', requeued, [], `${error}; getRCCSResult shows the request was not registered`, ['outcome-unknown']))) {
+        // the poller (woken by the move above) resolved the request first: it handed the operations to the
+        // resubmitter or answered them, so the ledger owns them — retrying this message would submit them a second way
+        attached.forEach((o) => outcomes.set(o.operation_id, { kind: 'owned' }));
+        return { outcomes, retryable: false };
+      }
       attached.forEach((o) => outcomes.delete(o.operation_id));
       return { outcomes, retryable: true, error };
     }
@@ -213,10 +218,12 @@ export class Submitter {
     }
   }
 
-  private async detach(request: CardRequestRow, to: 'rejected' | 'not-registered', requeued: string[], exchanges: RccsExchange[], error: string, from: ('id-obtained' | 'outcome-unknown')[] = ['id-obtained']) {
-    await this.dataSource.transaction(async (m) => {
+  /** Moves the request to `to` and hands its operations back; false when it was no longer in `from` (nothing done). */
+  private async detach(request: CardRequestRow, to: 'rejected' | 'not-registered', requeued: string[], exchanges: RccsExchange[], error: string, from: ('id-obtained' | 'outcome-unknown')[] = ['id-obtained']): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
       const moved = await ledger.moveCardRequest(m, request.id, from, to, { exchanges, note: error, lastError: error });
       if (moved) await ledger.detachOperations(m, request.id, requeued, error);
+      return moved;
     });
   }
 
