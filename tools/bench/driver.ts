@@ -54,7 +54,8 @@ export class FlowDriver {
   private readonly authQueue = new Map<string, OrderTrace[]>();
   private authTimer?: NodeJS.Timeout;
   private authStart = 0;
-  private onComplete?: () => void;
+  /** Called when an order completes (the running closed-loop step tops up). */
+  protected onComplete?: () => void;
   private readonly day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
 
   constructor(private readonly o: DriverOptions) {
@@ -110,18 +111,24 @@ export class FlowDriver {
   /** Closed loop: keep `concurrency` orders in flight until `untilMs` (performance clock). */
   async closedLoop(phase: string, concurrency: number, untilMs: number): Promise<void> {
     return new Promise((resolve) => {
+      let done = false;
       const top = () => {
+        if (done) return;
         if (now() >= untilMs) {
-          this.onComplete = undefined;
+          done = true;
+          clearTimeout(t);
+          // only this step's hook: a late timer of an ended step must not unhook the next step (it then started
+          // no orders until its own end: steps measured at 0 orders/s)
+          if (this.onComplete === top) this.onComplete = undefined;
           resolve();
           return;
         }
         while (this.inFlight < concurrency) this.startOrder(phase);
       };
       this.onComplete = top;
-      top();
       const t = setTimeout(() => top(), Math.max(0, untilMs - now()) + 1);
       t.unref();
+      top();
     });
   }
 
