@@ -213,6 +213,21 @@ describe('ShopLimiter', () => {
       await limiter.close();
     });
 
+    it('frees a kept slot when taking its token fails (the error goes to the caller)', async () => {
+      const { db, statements } = fakeDb();
+      const limiter = new ShopLimiter(db, lingering, 60_000);
+      await limiter.run('shop-1', async () => undefined);
+      const query = db.query.bind(db);
+      (db as unknown as { query: typeof query }).query = async (sql: string, params: unknown[]) => {
+        if (/WITH mine/.test(sql)) throw new Error('connection lost');
+        return query(sql, params);
+      };
+      await expect(limiter.run('shop-1', async () => undefined)).rejects.toThrow('connection lost');
+      expect(statements).toEqual(['seed', 'acquire', 'release']);
+      await limiter.close();
+      expect(statements).toEqual(['seed', 'acquire', 'release']); // nothing kept any more
+    });
+
     it('after close, calls free their slot at once', async () => {
       const { db, statements } = fakeDb();
       const limiter = new ShopLimiter(db, lingering, 60_000);

@@ -218,7 +218,13 @@ export class ShopLimiter implements CallLimiter {
       clearTimeout(kept.timer);
       if (this.idle.get(shopId)?.length === 0) this.idle.delete(shopId);
       const { requestsPerSecond: rate, burst } = this.limits;
-      const row = (await queryRows<TokenRow>(this.dataSource, TOKEN_SQL, [shopId, kept.slot, this.holder, burst, rate, leaseMs, tokens]))[0];
+      let row: TokenRow | undefined;
+      try {
+        row = (await queryRows<TokenRow>(this.dataSource, TOKEN_SQL, [shopId, kept.slot, this.holder, burst, rate, leaseMs, tokens]))[0];
+      } catch (err) {
+        await this.releaseSlot(shopId, kept.slot).catch(() => undefined);
+        throw err;
+      }
       if (row?.taken) return { slot: kept.slot, taken: Number(row.taken) };
       // no token now: wait for one without keeping the slot from others
       if (row?.held) await this.releaseSlot(shopId, kept.slot).catch(() => undefined);
