@@ -6,11 +6,6 @@ import { traceContextHeaders } from '../trace-context';
 import { OutboxDispatcher } from './outbox-dispatcher';
 
 /**
- * Writes events to the transactional outbox in the caller's transaction, so the state change and the
- * events commit (or roll back) together. With an {@link OutboxDispatcher} running on the DataSource they are
- * published right after the commit; otherwise (and whenever that fails) the {@link OutboxRelay} publishes them.
- */
-/**
  * The outbox rows of some events as part of the caller's own statement (e.g. one more data-modifying CTE next to the
  * state change), instead of a separate INSERT: one round trip fewer per transaction. From
  * {@link OutboxService.prepareInsert} (in a transaction) or {@link OutboxService.prepareStatementInsert} (one
@@ -36,6 +31,12 @@ export interface OutboxInsert {
   written(ids?: readonly string[]): void;
 }
 
+/**
+ * Writes events to the transactional outbox in the caller's transaction (or in the caller's own statement), so the
+ * state change and the events commit (or roll back) together. With an {@link OutboxDispatcher} running on the
+ * DataSource they are published right after the commit; otherwise (and whenever that fails) the {@link OutboxRelay}
+ * publishes them.
+ */
 @Injectable()
 export class OutboxService {
   /**

@@ -179,19 +179,14 @@ export const ledger = {
     rows: readonly { operationId: string; state: 'succeeded' | 'failed'; resultEvent: string; result: unknown; eventId: string }[],
     outbox?: OutboxInsert,
   ): Promise<string[]> {
-    const params: unknown[] = [
-      ...moveParams(move),
-      rows.map((r) => r.operationId),
-      rows.map((r) => r.state),
-      rows.map((r) => r.resultEvent),
-      rows.map((r) => JSON.stringify(r.result)),
-      rows.map((r) => r.eventId),
-    ];
+    const params = moveParams(move);
     const param = (value: unknown) => `$${params.push(value)}`;
+    const values = `unnest(${param(rows.map((r) => r.operationId))}::uuid[], ${param(rows.map((r) => r.state))}::varchar[], ${param(rows.map((r) => r.resultEvent))}::varchar[],
+                           ${param(rows.map((r) => JSON.stringify(r.result)))}::text[], ${param(rows.map((r) => r.eventId))}::uuid[])`;
     const done = await queryRows<{ operation_id: string }>(db,
       `WITH moved AS (${moveSql(1)}), fin AS (
          UPDATE payment_operation p SET state = v.state, result_event = v.result_event, result = v.result::jsonb, completed_at = now(), updated_at = now()
-           FROM unnest($9::uuid[], $10::varchar[], $11::varchar[], $12::text[], $13::uuid[]) AS v(operation_id, state, result_event, result, event_id)
+           FROM ${values} AS v(operation_id, state, result_event, result, event_id)
           WHERE p.operation_id = v.operation_id AND p.state = 'in-flight' AND p.card_request_id IN (SELECT id FROM moved)
           RETURNING p.operation_id, v.event_id
        )${outbox ? `, ob AS (${outbox.sql(param, { idsFrom: 'SELECT event_id FROM fin' })})` : ''}
