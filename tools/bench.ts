@@ -12,7 +12,7 @@ import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { machineLimit, summarize, type LatencySummary } from './bench/measure';
+import { machineLimit, StepWindow, summarize, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm } from './bench/procstat';
 import { startSystem, type RunningSystem } from './bench/system';
 
@@ -38,7 +38,7 @@ function parseArgs(argv: string[]): Args {
     json: 'tmp/bench.json',
     shops: 2,
     rampSteps: [16, 32, 64, 128, 256],
-    stepMs: 6000,
+    stepMs: 4000,
     fixedMs: 15_000,
     baselineMs: 5000,
     soakMs: 10 * 60_000,
@@ -444,15 +444,21 @@ async function main(): Promise<void> {
     for (const c of args.rampSteps) {
       sampler.phase = `ramp-${c}`;
       const stepStart = performance.now();
-      const warm = stepStart + Math.min(2000, args.stepMs / 3);
-      const end = stepStart + args.stepMs;
+      const completedBefore = driver.completions.length;
+      const stepWindow = new StepWindow(c, stepStart, { minWindowMs: args.stepMs, maxWindowMs: Math.max(3 * args.stepMs, 12_000), maxWarmMs: 5000 });
       let a: CpuSnap | undefined;
-      const warmTimer = setTimeout(() => (a = snapshot(sys)), warm - stepStart);
-      await driver.closedLoop(`ramp-${c}`, c, end);
-      clearTimeout(warmTimer);
+      let completedAtWarm = completedBefore;
+      await driver.closedLoop(`ramp-${c}`, c, () => {
+        const state = stepWindow.observe(performance.now(), driver.completions.length - completedBefore);
+        if (state === 'window-starts') {
+          a = snapshot(sys);
+          completedAtWarm = driver.completions.length;
+        }
+        return state === 'done';
+      });
       const b = snapshot(sys);
       a ??= b;
-      const done = driver.completions.filter((x) => x >= a!.at && x <= b.at).length;
+      const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done });
       log(`ramp concurrency ${c}: ${f(x)} orders/s (${driver.errors.length} errors so far)`);

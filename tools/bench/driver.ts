@@ -108,15 +108,19 @@ export class FlowDriver {
     );
   }
 
-  /** Closed loop: keep `concurrency` orders in flight until `untilMs` (performance clock). */
-  async closedLoop(phase: string, concurrency: number, untilMs: number): Promise<void> {
+  /**
+   * Closed loop: keep `concurrency` orders in flight until `until` — a time (performance clock) or a predicate checked
+   * after every completion and every 20 ms.
+   */
+  async closedLoop(phase: string, concurrency: number, until: number | (() => boolean)): Promise<void> {
+    const ended = typeof until === 'number' ? () => now() >= until : until;
     return new Promise((resolve) => {
       let done = false;
       const top = () => {
         if (done) return;
-        if (now() >= untilMs) {
+        if (ended()) {
           done = true;
-          clearTimeout(t);
+          clearInterval(t);
           // only this step's hook: a late timer of an ended step must not unhook the next step (it then started
           // no orders until its own end: steps measured at 0 orders/s)
           if (this.onComplete === top) this.onComplete = undefined;
@@ -126,8 +130,7 @@ export class FlowDriver {
         while (this.inFlight < concurrency) this.startOrder(phase);
       };
       this.onComplete = top;
-      const t = setTimeout(() => top(), Math.max(0, untilMs - now()) + 1);
-      t.unref();
+      const t = setInterval(top, 20);
       top();
     });
   }

@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, machineLimit, percentile, RateScheduler, summarize } from './measure';
+import { closedLoop, dueTick, machineLimit, percentile, RateScheduler, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -76,5 +76,32 @@ describe('dueTick', () => {
     expect(dueTick(1000, 50, 1001)).toBe(1050);
     expect(dueTick(1000, 50, 1050)).toBe(1050);
     expect(dueTick(1000, 50, 1050.5)).toBe(1100);
+  });
+});
+
+describe('StepWindow', () => {
+  const limits = { minWindowMs: 4000, maxWindowMs: 12_000, maxWarmMs: 5000 };
+
+  it('warms up for one turnover of the orders in flight, then measures until another turnover and the minimum time', () => {
+    const w = new StepWindow(100, 0, limits);
+    expect(w.observe(1000, 99)).toBe('warming');
+    expect(w.observe(1500, 100)).toBe('window-starts');
+    expect(w.observe(5400, 300)).toBe('measuring'); // enough orders, not yet 4 s
+    expect(w.observe(5500, 300)).toBe('done');
+  });
+
+  it('keeps measuring past the minimum time until the window holds a full turnover', () => {
+    const w = new StepWindow(256, 0, limits);
+    w.observe(2000, 256);
+    expect(w.observe(7000, 400)).toBe('measuring'); // 5 s, only 144 completed in the window
+    expect(w.observe(9000, 512)).toBe('done');
+  });
+
+  it('gives up waiting at the limits: warm-up after maxWarmMs, the window after maxWindowMs', () => {
+    const w = new StepWindow(512, 0, limits);
+    expect(w.observe(4999, 10)).toBe('warming');
+    expect(w.observe(5000, 10)).toBe('window-starts');
+    expect(w.observe(16_999, 20)).toBe('measuring');
+    expect(w.observe(17_000, 20)).toBe('done');
   });
 });
