@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventContract } from './contract';
 import { EventEnvelope } from './envelope';
-import { validatePayload } from './validate';
+import { checkEnvelopeFor } from './validate';
 
 /** Metadata of an event being created. */
 export interface EnvelopeMeta {
@@ -21,15 +21,19 @@ export class ContractViolationError extends Error {
   }
 }
 
+/** Envelopes returned by {@link createEnvelope}: validated whole when they were made. */
+const created = new WeakSet<EventEnvelope>();
+
 /**
- * Wraps a payload in an envelope after validating it against the contract, so nothing invalid is ever
- * published. Use the causing event's correlationId/id to keep a flow traceable.
+ * Wraps a payload in an envelope and validates the whole envelope (shape, payload against the contract, no
+ * card-number-like data), so nothing invalid is ever published. Use the causing event's correlationId/id to keep a
+ * flow traceable. Envelopes are values: the publisher and the outbox trust this check ({@link isCreatedEnvelope}) and do
+ * not repeat it, so do not change an envelope after creating it — create a new one.
+ * @throws ContractViolationError when the payload or the metadata break the contract
  */
 export function createEnvelope<T extends object>(contract: EventContract<T>, data: T, meta: EnvelopeMeta): EventEnvelope<T> {
-  const problems = validatePayload(contract, data);
-  if (problems) throw new ContractViolationError(contract.type, problems);
   const id = meta.id ?? randomUUID();
-  return {
+  const envelope: EventEnvelope<T> = {
     id,
     type: contract.type,
     version: contract.version,
@@ -39,6 +43,15 @@ export function createEnvelope<T extends object>(contract: EventContract<T>, dat
     shopId: meta.shopId,
     data,
   };
+  const rejection = checkEnvelopeFor(contract as EventContract, envelope);
+  if (rejection) throw new ContractViolationError(contract.type, rejection.reason);
+  created.add(envelope);
+  return envelope;
+}
+
+/** True for an envelope made by {@link createEnvelope} (validated then); other envelopes must be validated before use. */
+export function isCreatedEnvelope(envelope: EventEnvelope): boolean {
+  return created.has(envelope);
 }
 
 /** Metadata for an event caused by `cause`: same shop and correlation id, causation = cause's id. */

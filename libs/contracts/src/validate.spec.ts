@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuthRequested, CaptureCompleted } from './index';
-import { ContractViolationError, createEnvelope, causedBy } from './create-envelope';
+import { ContractViolationError, createEnvelope, causedBy, isCreatedEnvelope } from './create-envelope';
 import { EVENT_CATALOGUE } from './catalogue';
 import { findCardNumberLike, MAX_MESSAGE_BYTES, validateEnvelope } from './validate';
 
@@ -86,6 +86,19 @@ describe('findCardNumberLike', () => {
 describe('createEnvelope', () => {
   it('refuses to build an event that violates its contract', () => {
     expect(() => createEnvelope(AuthRequested, { ...authData(), amount: -5 }, { shopId: 'demo-shop' })).toThrow(ContractViolationError);
+  });
+
+  it('validates the whole envelope once: bad metadata and card-number-like data are refused at creation too', () => {
+    expect(() => createEnvelope(AuthRequested, authData(), { shopId: '../etc' })).toThrow(/shopId/);
+    expect(() => createEnvelope(AuthRequested, authData(), { shopId: 'demo-shop', id: 'not-a-uuid' })).toThrow(ContractViolationError);
+    expect(() => createEnvelope(AuthRequested, { ...authData(), helpItem: 'card 4111 1111 1111 1111' }, { shopId: 'demo-shop' })).toThrow(/card number/);
+  });
+
+  it('remembers what it created (the publisher does not validate those again), not copies of them', () => {
+    const env = createEnvelope(AuthRequested, authData(), { shopId: 'demo-shop' });
+    expect(isCreatedEnvelope(env)).toBe(true);
+    expect(isCreatedEnvelope(JSON.parse(JSON.stringify(env)))).toBe(false);
+    expect(isCreatedEnvelope({ ...env })).toBe(false);
   });
 
   it('keeps the flow: caused events share the correlation id and point at their cause', () => {

@@ -41,10 +41,8 @@ export function validateEnvelope(raw: Buffer | string | unknown): EnvelopeValida
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, code: 'invalid-envelope', reason: 'body must be a JSON object (the event envelope)' };
   }
-  const envelopeErrors = validateSync(plainToInstance(EnvelopeShape, parsed), VALIDATION_OPTIONS);
-  if (envelopeErrors.length > 0) {
-    return { ok: false, code: 'invalid-envelope', reason: `invalid envelope: ${describeErrors(envelopeErrors)}` };
-  }
+  const shapeError = envelopeShapeError(parsed);
+  if (shapeError) return { ok: false, code: 'invalid-envelope', reason: shapeError };
   const envelope = parsed as EventEnvelope;
   const contract = findContract(envelope.type, envelope.version);
   if (!contract) {
@@ -52,11 +50,29 @@ export function validateEnvelope(raw: Buffer | string | unknown): EnvelopeValida
       ? { ok: false, code: 'unknown-version', reason: `unknown version ${envelope.version} of ${envelope.type}` }
       : { ok: false, code: 'unknown-type', reason: `unknown event type ${envelope.type}` };
   }
+  return dataRejection(contract, envelope) ?? { ok: true, envelope, contract };
+}
+
+/**
+ * Validates an envelope built for `contract` (its shape, the payload against the contract, no card-number-like data)
+ * without looking the contract up; the rejection, or null when it is valid. Never throws.
+ */
+export function checkEnvelopeFor(contract: EventContract, envelope: EventEnvelope): { code: RejectionCode; reason: string } | null {
+  const shapeError = envelopeShapeError(envelope);
+  return shapeError ? { code: 'invalid-envelope', reason: shapeError } : dataRejection(contract, envelope);
+}
+
+function envelopeShapeError(parsed: object): string | null {
+  const envelopeErrors = validateSync(plainToInstance(EnvelopeShape, parsed), VALIDATION_OPTIONS);
+  return envelopeErrors.length > 0 ? `invalid envelope: ${describeErrors(envelopeErrors)}` : null;
+}
+
+function dataRejection(contract: EventContract, envelope: EventEnvelope): { ok: false; code: RejectionCode; reason: string } | null {
   const payloadError = validatePayload(contract, envelope.data);
   if (payloadError) return { ok: false, code: 'invalid-payload', reason: `invalid ${envelope.type} v${envelope.version}: ${payloadError}` };
   const pan = findCardNumberLike(envelope.data);
   if (pan) return { ok: false, code: 'card-number-like-data', reason: `field ${pan} holds something that looks like a card number; refused` };
-  return { ok: true, envelope, contract };
+  return null;
 }
 
 /** Validates a payload against a contract; returns a readable description of the problems, or null. */

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
-import { ContractViolationError, EventEnvelope, validateEnvelope } from '@rcp/contracts';
+import { ContractViolationError, EventEnvelope, findContract, isCreatedEnvelope, validateEnvelope } from '@rcp/contracts';
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from './constants';
 import { connectBroker, withTimeout } from './connection';
 import { MessagingLogger, defaultLogger, errorMessage } from './logger';
@@ -42,10 +42,13 @@ export interface PreparedEvent {
 }
 
 /**
- * Validates an envelope against its contract and computes routing key and headers.
+ * Validates an envelope against its contract and computes routing key and headers. An envelope made by
+ * `createEnvelope` was validated whole then and is not validated again.
  * @throws ContractViolationError when the envelope or its payload breaks the contract
  */
 export function prepareEvent(envelope: EventEnvelope): PreparedEvent {
+  const created = isCreatedEnvelope(envelope) ? findContract(envelope.type, envelope.version) : undefined;
+  if (created) return { envelope, routingKey: created.routingKey, headers: envelopeHeaders(envelope) };
   const check = validateEnvelope(envelope);
   if (!check.ok) throw new ContractViolationError(String((envelope as { type?: unknown })?.type ?? 'event'), `${check.code}: ${check.reason}`);
   return { envelope, routingKey: check.contract.routingKey, headers: envelopeHeaders(envelope) };

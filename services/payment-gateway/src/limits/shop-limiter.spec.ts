@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ShopLimiter, TOKEN_VALIDITY_MS } from './shop-limiter';
+import { MAX_TOKENS_AHEAD, ShopLimiter, TOKEN_VALIDITY_MS } from './shop-limiter';
 
 interface Row {
   slot: number | null;
@@ -44,7 +44,10 @@ function fakeDb(answers: Row[] = [], tokenAnswers: { held: boolean; taken: numbe
   return { db, statements, acquireParams, tokenParams };
 }
 
-const limits = { maxConcurrency: 2, requestsPerSecond: 1000, burst: 10 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// 50 calls/s refill less than one token in TOKENS_AHEAD_WINDOW_MS: no tokens are taken ahead (as at Rakuten's limit)
+const limits = { maxConcurrency: 2, requestsPerSecond: 50, burst: 10 };
 
 describe('ShopLimiter', () => {
   it('costs two statements per card-API call: slot + token together, release (rows created once per shop and process)', async () => {
@@ -94,9 +97,9 @@ describe('ShopLimiter', () => {
     expect(statements).toEqual(['seed', 'acquire', 'release']);
     // two tokens asked for; the lease outlives the tokens' validity
     expect(acquireParams[0]?.slice(5)).toEqual([60_000 + TOKEN_VALIDITY_MS, 2]);
-    // a plain call still takes one token with a lease of leaseMs
+    // a plain call takes one token, with the same lease
     await limiter.run('shop-1', async () => undefined);
-    expect(acquireParams[1]?.slice(5)).toEqual([60_000, 1]);
+    expect(acquireParams[1]?.slice(5)).toEqual([60_000 + TOKEN_VALIDITY_MS, 1]);
   });
 
   it('a later call of a hold takes a fresh token (renewing the lease) once the tokens taken ahead expired or ran out', async () => {
@@ -167,7 +170,6 @@ describe('ShopLimiter', () => {
 
   describe('with slotLingerMs (a slot kept for the next call)', () => {
     const lingering = { ...limits, slotLingerMs: 30 };
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
     it('reuses the kept slot: one statement per call under load (token + lease renewal), freed once unused for slotLingerMs', async () => {
       const { db, statements, tokenParams } = fakeDb();
@@ -234,6 +236,47 @@ describe('ShopLimiter', () => {
       await limiter.close();
       await limiter.run('shop-1', async () => undefined);
       expect(statements).toEqual(['seed', 'acquire', 'release']);
+    });
+  });
+  describe('with a generous rate (tokens taken ahead for the next calls)', () => {
+    const generous = { maxConcurrency: 2, requestsPerSecond: 100_000, burst: 100_000, slotLingerMs: 30 };
+
+    it('takes up to MAX_TOKENS_AHEAD tokens more; calls on the kept slot spend them without a statement while they are valid', async () => {
+      let now = 0;
+      const { db, statements, acquireParams, tokenParams } = fakeDb();
+      const limiter = new ShopLimiter(db, generous, 60_000, () => now);
+      await limiter.run('shop-1', async () => undefined);
+      expect(acquireParams[0]?.[6]).toBe(1 + MAX_TOKENS_AHEAD);
+      await limiter.hold('shop-1', 2, async () => {
+        await limiter.run('shop-1', async () => undefined);
+        await limiter.run('shop-1', async () => undefined);
+      });
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements).toEqual(['seed', 'acquire']); // four calls, one statement
+      now += TOKEN_VALIDITY_MS + 1; // the tokens taken ahead expired: the next call pays its statement again
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements).toEqual(['seed', 'acquire', 'token']);
+      expect(tokenParams[0]?.[6]).toBe(1 + MAX_TOKENS_AHEAD);
+      await limiter.close();
+      expect(statements.slice(3)).toEqual(['release']);
+    });
+
+    it('spends tokens taken ahead only on their own kept slot: a concurrent call takes a slot (and tokens) of its own', async () => {
+      const { db, statements } = fakeDb();
+      const limiter = new ShopLimiter(db, generous, 60_000);
+      await limiter.run('shop-1', async () => undefined);
+      await Promise.all([limiter.run('shop-1', async () => sleep(5)), limiter.run('shop-1', async () => sleep(5))]);
+      expect(statements).toEqual(['seed', 'acquire', 'acquire']);
+      await limiter.close();
+    });
+
+    it('uses what a statement granted: fewer tokens than asked leave nothing ahead', async () => {
+      const { db, statements } = fakeDb([{ slot: 0, slot_free: true, tokens: 1.2, bucket: true, slots: true, taken: 1 }]);
+      const limiter = new ShopLimiter(db, generous, 60_000);
+      await limiter.run('shop-1', async () => undefined);
+      await limiter.run('shop-1', async () => undefined);
+      expect(statements).toEqual(['seed', 'acquire', 'token']);
+      await limiter.close();
     });
   });
 });

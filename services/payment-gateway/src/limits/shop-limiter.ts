@@ -34,6 +34,15 @@ export interface CallLimiter {
  */
 export const TOKEN_VALIDITY_MS = 200;
 
+/**
+ * Tokens a statement takes ahead for this process's next calls of the shop: what the rate refills in this long (ms),
+ * at most {@link MAX_TOKENS_AHEAD}. Where the politeness limit binds (Rakuten's 10 calls/s per shop) that is 0 — every
+ * call pays its statement, as before; where it does not (a generous limit, a test system), a call made on a kept slot
+ * within {@link TOKEN_VALIDITY_MS} spends a token taken ahead and runs without a statement.
+ */
+export const TOKENS_AHEAD_WINDOW_MS = 10;
+export const MAX_TOKENS_AHEAD = 16;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -117,6 +126,22 @@ interface TokenRow {
   tokens: number | string | null;
 }
 
+/** A slot kept after a call ({@link ShopLimits.slotLingerMs}), with the tokens taken ahead that are left on it. */
+interface KeptSlot {
+  slot: number;
+  timer: NodeJS.Timeout;
+  /** Tokens taken ahead, usable until `tokensUntil` (process clock); the slot's lease outlasts them by leaseMs. */
+  tokens: number;
+  tokensUntil: number;
+}
+
+/** A slot and tokens taken for a call, the tokens beyond `needed` usable until `tokensUntil`. */
+interface Taken {
+  slot: number;
+  taken: number;
+  tokensUntil: number;
+}
+
 /** A slot held for the calls of one {@link ShopLimiter.hold}, with the tokens taken ahead for them. */
 interface Lease {
   shopId: string;
@@ -141,6 +166,8 @@ interface Lease {
  * only once the slot was unused that long. The calls of a {@link ShopLimiter.hold} (request id
  * then submit) share one slot: one statement takes it with a token per expected call, spent within
  * {@link TOKEN_VALIDITY_MS} (a later call takes a fresh token and renews the lease in one statement), one frees it.
+ * Where the rate is generous, each statement also takes a few tokens ahead ({@link TOKENS_AHEAD_WINDOW_MS}); calls on
+ * the kept slot spend them without a statement while they are valid.
  */
 export class ShopLimiter implements CallLimiter {
   private readonly holder = `gw-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -148,7 +175,9 @@ export class ShopLimiter implements CallLimiter {
   private readonly seeded = new Map<string, Promise<void>>();
   private readonly leases = new AsyncLocalStorage<Lease>();
   /** Slots kept after a call ({@link ShopLimits.slotLingerMs}), per shop, each with the timer that frees it. */
-  private readonly idle = new Map<string, { slot: number; timer: NodeJS.Timeout }[]>();
+  private readonly idle = new Map<string, KeptSlot[]>();
+  /** Tokens each statement takes beyond the call's own ({@link TOKENS_AHEAD_WINDOW_MS}). */
+  private readonly ahead: number;
   private closed = false;
 
   constructor(
@@ -156,16 +185,18 @@ export class ShopLimiter implements CallLimiter {
     private readonly limits: ShopLimits,
     private readonly leaseMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ahead = Math.min(MAX_TOKENS_AHEAD, Math.floor((limits.requestsPerSecond * TOKENS_AHEAD_WINDOW_MS) / 1000));
+  }
 
   async run<T>(shopId: string, fn: () => Promise<T>): Promise<T> {
     const lease = this.leases.getStore();
     if (lease && lease.shopId === shopId && !lease.busy) return this.runHeld(lease, fn);
-    const { slot } = await this.take(shopId, 1, this.leaseMs);
+    const t = await this.take(shopId, 1);
     try {
       return await fn();
     } finally {
-      await this.park(shopId, slot);
+      await this.park(shopId, t.slot, t.taken - 1, t.tokensUntil);
     }
   }
 
@@ -175,7 +206,7 @@ export class ShopLimiter implements CallLimiter {
     try {
       return await this.leases.run(lease, fn);
     } finally {
-      if (lease.slot !== undefined) await this.park(shopId, lease.slot);
+      if (lease.slot !== undefined) await this.park(shopId, lease.slot, lease.tokens, lease.tokensUntil);
     }
   }
 
@@ -191,11 +222,10 @@ export class ShopLimiter implements CallLimiter {
     lease.busy = true;
     try {
       if (lease.slot === undefined) {
-        // the lease outlives the validity of the tokens taken ahead: a call started with one still has leaseMs
-        const { slot, taken } = await this.take(lease.shopId, lease.calls, this.leaseMs + TOKEN_VALIDITY_MS);
+        const { slot, taken, tokensUntil } = await this.take(lease.shopId, lease.calls);
         lease.slot = slot;
         lease.tokens = taken - 1;
-        lease.tokensUntil = this.now() + TOKEN_VALIDITY_MS;
+        lease.tokensUntil = tokensUntil;
       } else if (lease.tokens > 0 && this.now() <= lease.tokensUntil) {
         lease.tokens--;
       } else {
@@ -209,37 +239,49 @@ export class ShopLimiter implements CallLimiter {
   }
 
   /**
-   * A slot and `tokens` (at least one) of the shop: the slot kept from this process's previous call if there is one
-   * and a token is available now (one statement), otherwise {@link ShopLimiter.acquire}.
+   * A slot and `needed` tokens (at least one) of the shop: the slot kept from this process's previous call if there
+   * is one — without a statement when it still carries enough tokens taken ahead, else with one statement when a token
+   * is available now — otherwise {@link ShopLimiter.acquire}. Statements take {@link ShopLimiter.ahead} tokens more
+   * and lease the slot for leaseMs + {@link TOKEN_VALIDITY_MS}: a call started on a token taken ahead still has leaseMs.
    */
-  private async take(shopId: string, tokens: number, leaseMs: number): Promise<{ slot: number; taken: number }> {
+  private async take(shopId: string, needed: number): Promise<Taken> {
     const kept = this.idle.get(shopId)?.pop();
+    const leaseMs = this.leaseMs + TOKEN_VALIDITY_MS;
     if (kept) {
       clearTimeout(kept.timer);
       if (this.idle.get(shopId)?.length === 0) this.idle.delete(shopId);
+      if (kept.tokens >= needed && this.now() <= kept.tokensUntil) return { slot: kept.slot, taken: kept.tokens, tokensUntil: kept.tokensUntil };
       const { requestsPerSecond: rate, burst } = this.limits;
+      const at = this.now();
       let row: TokenRow | undefined;
       try {
-        row = (await queryRows<TokenRow>(this.dataSource, TOKEN_SQL, [shopId, kept.slot, this.holder, burst, rate, leaseMs, tokens]))[0];
+        row = (await queryRows<TokenRow>(this.dataSource, TOKEN_SQL, [shopId, kept.slot, this.holder, burst, rate, leaseMs, needed + this.ahead]))[0];
       } catch (err) {
         await this.releaseSlot(shopId, kept.slot).catch(() => undefined);
         throw err;
       }
-      if (row?.taken) return { slot: kept.slot, taken: Number(row.taken) };
+      if (row?.taken) return { slot: kept.slot, taken: Number(row.taken), tokensUntil: at + TOKEN_VALIDITY_MS };
       // no token now: wait for one without keeping the slot from others
       if (row?.held) await this.releaseSlot(shopId, kept.slot).catch(() => undefined);
     }
-    return this.acquire(shopId, tokens, leaseMs);
+    const at = this.now();
+    const { slot, taken } = await this.acquire(shopId, needed + this.ahead, leaseMs);
+    return { slot, taken, tokensUntil: at + TOKEN_VALIDITY_MS };
   }
 
-  /** After a call: keeps the slot for the next call of the shop for `slotLingerMs`, then frees it (at once without). */
-  private async park(shopId: string, slot: number): Promise<void> {
+  /**
+   * After a call: keeps the slot — with the `tokens` taken ahead that are left, usable until `tokensUntil` — for the
+   * next call of the shop for `slotLingerMs`, then frees it (at once without).
+   */
+  private async park(shopId: string, slot: number, tokens: number, tokensUntil: number): Promise<void> {
     const linger = this.limits.slotLingerMs ?? 0;
     if (linger <= 0 || this.closed) return this.releaseSlot(shopId, slot).catch(() => undefined);
     const list = this.idle.get(shopId) ?? [];
     this.idle.set(shopId, list);
-    const entry = {
+    const entry: KeptSlot = {
       slot,
+      tokens: Math.max(0, tokens),
+      tokensUntil,
       timer: setTimeout(() => {
         const i = list.indexOf(entry);
         if (i < 0) return;
