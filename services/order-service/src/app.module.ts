@@ -21,6 +21,7 @@ import { DeleteOrder } from './orders/usecases/delete-order';
 import { CSV_MAPPING, ImportOrders } from './import/import-orders';
 import { parseCsvMapping } from './import/csv-orders';
 import { OrderEventsController } from './events/order-events.controller';
+import { GroupOrderLocks } from './events/group-order-locks';
 import { MESSAGING_PORT_PROVIDERS } from './events/messaging-adapter';
 import { PaymentWatchService } from './jobs/payment-watch.service';
 import { ApiKeysController } from './access/api-keys.controller';
@@ -85,6 +86,7 @@ export class OrderServiceModule {
         ...MESSAGING_PORT_PROVIDERS,
         { provide: CSV_MAPPING, useValue: parseCsvMapping(env.CSV_HEADER_MAPPING) },
         OrderStore,
+        GroupOrderLocks,
         OrderQueries,
         CreateOrder,
         RunPaymentAction,

@@ -50,6 +50,33 @@ describe('inbox group commit', () => {
     expect(results.map((r) => (r.duplicate ? null : r.result))).toEqual(rows.map((r) => r.txid));
   });
 
+  it('runs the group-start hook once per group of two or more new messages, in its transaction, before their effects', async () => {
+    const inbox = grouped(20, 1);
+    const calls: { envelopes: string[]; txid: string; effectsBefore: number }[] = [];
+    const ids = Array.from({ length: 4 }, () => randomUUID());
+    inbox.onGroupStart(async (m, envelopes) => {
+      const [row] = await m.query(`SELECT txid_current()::text AS txid, (SELECT count(*)::int FROM effect WHERE message_id = ANY($1::uuid[])) AS n`, [ids]);
+      calls.push({ envelopes: envelopes.map((e) => e.id), txid: row.txid, effectsBefore: row.n });
+    });
+    const envelope = (id: string) => ({ id, type: 'OrderShipped', version: 1, occurredAt: new Date().toISOString(), correlationId: id, causationId: null, shopId: 'shop-1', data: {} });
+    // ids[0] was processed before: a duplicate is not handed to the hook; a message given by id only is not either
+    await inbox.process('orders', ids[0]!, record(ids[0]!));
+    await Promise.all([
+      inbox.process('orders', envelope(ids[0]!), record(ids[0]!)),
+      inbox.process('orders', envelope(ids[1]!), record(ids[1]!)),
+      inbox.process('orders', envelope(ids[2]!), record(ids[2]!)),
+      inbox.process('orders', ids[3]!, record(ids[3]!)),
+    ]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ envelopes: [ids[1], ids[2]], effectsBefore: 1 });
+    const rows = await effects(ids.slice(1));
+    expect(rows.map((r) => r.txid)).toEqual([calls[0]!.txid, calls[0]!.txid, calls[0]!.txid]);
+    // a group of one new message: no hook (nothing to share)
+    const lone = randomUUID();
+    await inbox.process('orders', envelope(lone), record(lone));
+    expect(calls).toHaveLength(1);
+  });
+
   it('caps a transaction at maxMessages and keeps at most maxTransactions open', async () => {
     const inbox = grouped(3, 2);
     let open = 0;

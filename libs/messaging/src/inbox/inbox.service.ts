@@ -28,6 +28,12 @@ export interface InboxGroupCommit {
   maxTransactions?: number;
 }
 
+/**
+ * Work done at the start of a group transaction of two or more new messages, before their effects run (see
+ * {@link InboxService.onGroupStart}); gets the envelopes those messages were processed with.
+ */
+export type InboxGroupStart = (manager: EntityManager, envelopes: readonly EventEnvelope[]) => Promise<void>;
+
 /** Outcome of {@link InboxService.process}. */
 export type InboxResult<T> = { duplicate: true } | { duplicate: false; result: T };
 
@@ -37,6 +43,8 @@ const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 interface Waiting {
   consumer: string;
   messageId: string;
+  /** The envelope given to `process` (not when it was given only an id). */
+  envelope?: EventEnvelope;
   effect: (manager: EntityManager) => Promise<unknown>;
   context: AsyncResource;
   resolve: (result: InboxResult<unknown>) => void;
@@ -53,6 +61,7 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly waiting: Waiting[] = [];
   private groupsRunning = 0;
   private groupScheduled = false;
+  private groupStart?: InboxGroupStart;
 
   constructor(
     private readonly dataSource: DataSource | undefined,
@@ -81,6 +90,7 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
       this.waiting.push({
         consumer,
         messageId,
+        envelope: typeof envelope === 'object' && 'type' in envelope ? (envelope as EventEnvelope) : undefined,
         effect,
         context: new AsyncResource('InboxGroupCommit'),
         resolve: resolve as (result: InboxResult<unknown>) => void,
@@ -88,6 +98,16 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
       });
       this.scheduleGroup();
     });
+  }
+
+  /**
+   * With {@link InboxOptions.groupCommit}: `hook` runs in each group transaction of two or more new messages, after the
+   * inbox insert and before their effects, with their envelopes — e.g. to lock the rows the effects will read in one
+   * statement instead of one each. It must only prepare: every effect still has to be correct without it (it runs
+   * alone, without the hook, when its group fails). One hook per inbox; a second call replaces it.
+   */
+  onGroupStart(hook: InboxGroupStart): void {
+    this.groupStart = hook;
   }
 
   private processAlone<T>(consumer: string, messageId: string, effect: (manager: EntityManager) => Promise<T>): Promise<InboxResult<T>> {
@@ -128,14 +148,13 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
           [group.map((w) => w.consumer), group.map((w) => w.messageId)],
         );
         const fresh = new Set(inserted.map((r) => `${r.consumer}\u0000${r.message_id}`));
+        // the first of the same message in a group runs it; later copies are duplicates
+        const runs = group.map((w) => fresh.delete(`${w.consumer}\u0000${w.messageId.toLowerCase()}`));
+        const envelopes = group.filter((w, i) => runs[i] && w.envelope).map((w) => w.envelope as EventEnvelope);
+        if (this.groupStart && envelopes.length >= 2) await this.groupStart(manager, envelopes);
         const out: InboxResult<unknown>[] = [];
-        for (const w of group) {
-          // the first of the same message in a group runs it; later copies are duplicates
-          if (!fresh.delete(`${w.consumer}\u0000${w.messageId.toLowerCase()}`)) {
-            out.push({ duplicate: true });
-            continue;
-          }
-          out.push({ duplicate: false, result: await w.context.runInAsyncScope(() => w.effect(manager)) });
+        for (const [i, w] of group.entries()) {
+          out.push(runs[i] ? { duplicate: false, result: await w.context.runInAsyncScope(() => w.effect(manager)) } : { duplicate: true });
         }
         return out;
       });

@@ -16,6 +16,8 @@ export const EVENT_OUTBOX = Symbol('EVENT_OUTBOX');
 /** Runs an effect once per message id, in one transaction with the de-duplication row. */
 export interface EventInbox {
   process(consumer: string, envelope: EventEnvelope, effect: (manager: EntityManager) => Promise<void>): Promise<{ duplicate: boolean }>;
+  /** Work at the start of a transaction shared by several messages (group commit), before their effects. Optional. */
+  onGroupStart?(hook: (manager: EntityManager, envelopes: readonly EventEnvelope[]) => Promise<void>): void;
 }
 
 export const EVENT_INBOX = Symbol('EVENT_INBOX');

@@ -211,6 +211,76 @@ describe('OrderStore against PostgreSQL', () => {
     expect((await history('order_status_history', created.id)).map((h: { to_status: string }) => h.to_status)).toEqual(['未確認', '出荷待ち']);
   });
 
+  it('locks the orders of a group of events ahead with ONE statement; each event then takes its order without a lock statement', async () => {
+    const { out: a } = await tx(create(21));
+    const { out: b } = await tx(create(22));
+    clock.advance(1000);
+    const result = (created: OrderEntity, i: number) =>
+      createEnvelope(
+        AuthCompleted,
+        { operationId: created.pendingOperationId!, orderNumber: num(i), operation: 'auth', rccsRequestId: 70 + i, cardStatus: 12, amount: 1000, processedAt: T0.toISOString() } as never,
+        { shopId: shop },
+      ) as EventEnvelope<PaymentResultV1>;
+    const other = new Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      const { sent } = await tx(async (m) => {
+        await store.prefetch(m, [
+          { shopId: shop, orderNumber: num(22) },
+          { shopId: shop, orderNumber: num(21) },
+          { shopId: shop, orderNumber: num(99) }, // no such order: its event reads as usual
+        ]);
+        // both rows are locked from here on
+        for (const id of [a.id, b.id]) await expect(other.query(`SELECT 1 FROM orders WHERE id = $1 FOR UPDATE NOWAIT`, [id])).rejects.toMatchObject({ code: '55P03' });
+        await new ApplyPaymentResult(store).result(m, result(a, 21));
+        await new ApplyPaymentResult(store).result(m, result(b, 22));
+      });
+      // START, the lock of both, one write each, COMMIT — no lock statement per event
+      expect(sent).toHaveLength(5);
+      expect(sent[1]).toMatch(/unnest/);
+      expect(sent.slice(2, 4).every((q) => /^WITH "o0" AS \(UPDATE "orders"/.test(q))).toBe(true);
+      const rows = await ds.query(`SELECT order_number, payment_tag FROM orders WHERE id = ANY($1::uuid[]) ORDER BY order_number`, [[a.id, b.id]]);
+      expect(rows).toEqual([
+        { order_number: num(21), payment_tag: 'オーソリ済' },
+        { order_number: num(22), payment_tag: 'オーソリ済' },
+      ]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('an order locked ahead is taken once: a second lock, or a lock after a write of it, reads the row anew', async () => {
+    await tx(create(23));
+    await tx(create(24));
+    const { sent } = await tx(async (m) => {
+      await store.prefetch(m, [
+        { shopId: shop, orderNumber: num(23) },
+        { shopId: shop, orderNumber: num(24) },
+      ]);
+      const first = (await store.lock(m, shop, num(23)))!;
+      const again = (await store.lock(m, shop, num(23)))!;
+      expect(again).not.toBe(first);
+      expect(again.id).toBe(first.id);
+      // a write of order 24 through another path (here a bulk lock + save) drops what was locked ahead for it
+      const bulk = (await store.lockMany(m, shop, [num(24)])).get(num(24))!;
+      bulk.pointsUsed = 77;
+      await store.save(m, bulk, await store.workflow(m, bulk), {});
+      const after = (await store.lock(m, shop, num(24)))!;
+      expect(after.pointsUsed).toBe(77);
+    });
+    // START, lock ahead, lock 23 again, lockMany 24, write 24, lock 24 anew, COMMIT
+    expect(sent).toHaveLength(7);
+  });
+
+  it('prefetch of fewer than two orders, or outside a transaction, sends nothing', async () => {
+    await tx(create(25));
+    const { sent } = await tx(async (m) => store.prefetch(m, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(25) }]));
+    expect(sent).toHaveLength(2); // START, COMMIT
+    statements.length = 0;
+    await store.prefetch(ds.manager, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(26) }]);
+    expect(statements).toEqual([]);
+  });
+
   it('stores the card status (jsonb) with its API log row', async () => {
     await tx(create(5));
     const report = { operationId: randomUUID(), orderNumber: num(5), found: true, cardStatus: 12, amount: 1000, brandName: 'VISA', cardNo: '****-****-****-1234', checkedAt: T0.toISOString() };
