@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as amqp from 'amqplib';
 import { generateApiKey } from '@rcp/auth';
+import { resolveTopology } from '@rcp/messaging';
 import {
   createTestDatabase,
   spawnService,
@@ -151,12 +153,35 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       async stop() {
         // reverse order: order-service first (stops publishing requests), simulator last; SIGTERM lets --cpu-prof write
         for (const s of [...started].reverse()) await s.stop(15_000).catch(() => s.kill());
-        await dropAll();
+        await Promise.all([dropAll(), deleteRunQueues(rabbitUrl, prefix)]);
       },
     };
   } catch (err) {
     for (const s of started.reverse()) await s.kill().catch(() => undefined);
     await dropAll();
     throw err;
+  }
+}
+
+/**
+ * Deletes the run's queues (consumer queue, retry tiers, parking lot of each service) once the services stopped,
+ * rather than leaving them to expire after 10 idle minutes: quorum queues keep memory in RabbitMQ, and back-to-back
+ * runs (A/B comparisons) should each start with the broker as they found it. Best effort.
+ */
+async function deleteRunQueues(rabbitUrl: string, prefix: string): Promise<void> {
+  const connection = await amqp.connect(rabbitUrl).catch(() => undefined);
+  if (!connection) return;
+  try {
+    const channel = await connection.createChannel();
+    for (const service of ['order-service', 'payment-gateway']) {
+      const consumer = resolveTopology({ namePrefix: prefix, queue: service }).consumer;
+      if (!consumer) continue;
+      const names = [consumer.queue, consumer.dlq, ...consumer.retryTiers.flatMap((t) => t.queues.map((q) => q.name))];
+      for (const name of names) await channel.deleteQueue(name).catch(() => undefined);
+    }
+  } catch {
+    // best effort: what is left expires by itself
+  } finally {
+    await connection.close().catch(() => undefined);
   }
 }
