@@ -272,6 +272,22 @@ describe('OrderStore against PostgreSQL', () => {
     expect(sent).toHaveLength(7);
   });
 
+  it('what one transaction locked ahead and did not take never serves another transaction', async () => {
+    await tx(create(27));
+    await tx(create(28));
+    await tx(async (m) => {
+      await store.prefetch(m, [
+        { shopId: shop, orderNumber: num(27) },
+        { shopId: shop, orderNumber: num(28) },
+      ]);
+      await store.lock(m, shop, num(27)); // 28 is left untaken
+    });
+    await ds.query(`UPDATE orders SET points_used = 5 WHERE shop_id = $1 AND order_number = $2`, [shop, num(28)]);
+    const { out, sent } = await tx((m) => store.lock(m, shop, num(28)));
+    expect(sent).toHaveLength(3); // START, lock, COMMIT: read and locked anew
+    expect(out!.pointsUsed).toBe(5);
+  });
+
   it('prefetch of fewer than two orders, or outside a transaction, sends nothing', async () => {
     await tx(create(25));
     const { sent } = await tx(async (m) => store.prefetch(m, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(25) }]));
