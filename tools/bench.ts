@@ -170,7 +170,10 @@ function rss(sys: RunningSystem): Record<string, { peakMb: number; rssMb: number
   return out;
 }
 
-/** Samples outbox backlog/lag of both services and the services' queue depths every second. */
+/**
+ * Samples outbox backlog/lag of both services (rows nobody is publishing, as the relay's lag metric: unpublished and not
+ * under a live dispatch lease) and the services' queue depths every second.
+ */
 class Sampler {
   readonly samples: { at: number; phase: string; outbox: Record<string, { backlog: number; lagMs: number }>; queues: Record<string, number>; rss: Record<string, number> }[] = [];
   phase = 'setup';
@@ -244,7 +247,7 @@ class Sampler {
     for (const [name, pool] of Object.entries(this.pools)) {
       const r = await pool.query(
         `SELECT count(*)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) * 1000, 0)::float8 AS lag
-           FROM outbox_message WHERE published_at IS NULL`,
+           FROM outbox_message WHERE published_at IS NULL AND (dispatch_until IS NULL OR dispatch_until < clock_timestamp())`,
       );
       outbox[name] = { backlog: r.rows[0].backlog, lagMs: r.rows[0].lag };
     }

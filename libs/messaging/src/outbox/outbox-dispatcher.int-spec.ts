@@ -203,6 +203,28 @@ describe('outbox dispatch after commit', () => {
     await relay.stop();
   });
 
+  it('counts a row toward the lag only when nobody is publishing it: a live dispatch lease hides it until it ends', async () => {
+    const idle = new OutboxRelay(dataSource, publisher, { logger: quietLogger }); // never started: only its queries run
+    const before = await idle.pendingStats();
+    const e = authRequested();
+    await dataSource.query(
+      `INSERT INTO outbox_message (id, type, routing_key, payload, headers, dispatch_until)
+       VALUES ($1, $2, 'payment.auth.requested', $3::jsonb, '{}'::jsonb, clock_timestamp() + interval '60 seconds')`,
+      [e.id, e.type, JSON.stringify(e)],
+    );
+    try {
+      await sleep(50);
+      expect((await idle.pendingStats()).pending).toBe(before.pending); // being published (or awaiting its mark)
+      await dataSource.query(`UPDATE outbox_message SET dispatch_until = clock_timestamp() - interval '1 millisecond' WHERE id = $1`, [e.id]);
+      const after = await idle.pendingStats();
+      expect(after.pending).toBe(before.pending + 1); // the lease ended: the relay's to publish, and it counts
+      expect(after.oldestAgeMs).toBeGreaterThanOrEqual(40);
+      expect(await idle.oldestUnpublishedAgeMs()).toBeGreaterThanOrEqual(40);
+    } finally {
+      await dataSource.query(`UPDATE outbox_message SET published_at = now() WHERE id = $1`, [e.id]);
+    }
+  });
+
   it('is registered only while its relay runs; stopped, rows go to the relay as before', async () => {
     const pub = new CountingPublisher();
     const { relay } = dispatchingRelay(pub);

@@ -13,13 +13,23 @@ export interface OutboxDispatcherOptions {
   leaseMs?: number;
   /**
    * How long confirmed rows wait to be marked published, so the marks of several commits share one UPDATE (ms);
-   * default 50. Must stay well below `leaseMs`: unmarked rows are republished by the relay when their lease ends.
+   * default {@link DEFAULT_MARK_DELAY_MS}. Must stay well below `leaseMs`: unmarked rows are republished by the relay
+   * when their lease ends.
    */
   markDelayMs?: number;
   /** Called when rows were handed back to the relay (publish failed), so it runs a pass now. */
   onHandBack?: () => void;
   logger?: MessagingLogger;
 }
+
+/**
+ * Default {@link OutboxDispatcherOptions.markDelayMs}. The events are out when their confirm arrives; the mark is only
+ * bookkeeping (what the relay must not publish again), so it can wait: at 500 ms the marks of a busy second share a few
+ * UPDATEs, where at 50 ms a service committing 25 event transactions a second paid ≈ 15 UPDATEs a second (each touching
+ * the outbox's indexes). A crash loses at most this much marking: those rows are published again after their lease
+ * (consumers de-duplicate).
+ */
+export const DEFAULT_MARK_DELAY_MS = 500;
 
 /** Rows written in one (sub)transaction, waiting for the outermost commit. */
 interface PendingRows {
@@ -157,7 +167,7 @@ export class OutboxDispatcher implements EntitySubscriberInterface {
   private mark(ids: string[]): void {
     this.marks.push(...ids);
     if (this.marking || this.markTimer) return;
-    const delay = this.options.markDelayMs ?? 50;
+    const delay = this.options.markDelayMs ?? DEFAULT_MARK_DELAY_MS;
     if (delay <= 0) return this.flushMarks();
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;

@@ -8,6 +8,9 @@ import type { PreparedEvent, PublishOptions } from '../publisher';
 import { OUTBOX_NOTIFY_CHANNEL } from '../migrations/messaging-tables.migration';
 import { OutboxDispatcher } from './outbox-dispatcher';
 
+/** Rows nobody is publishing: unpublished and not leased to a dispatcher (or its lease ended) — what the relay takes. */
+const WAITING = `published_at IS NULL AND (dispatch_until IS NULL OR dispatch_until < clock_timestamp())`;
+
 /** What the relay needs from a publisher ({@link EventPublisher} fits). */
 export interface OutboxPublisher {
   publishPrepared(events: readonly PreparedEvent[], opts?: PublishOptions): Promise<PromiseSettledResult<void>[]>;
@@ -156,18 +159,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (wasRunning) await this.flush();
   }
 
-  /** Age (ms) of the oldest unpublished row; 0 when nothing is pending. */
+  /**
+   * Age (ms) of the oldest row waiting to be published; 0 when nothing is pending. Rows the dispatcher holds under a
+   * live lease (being published, or published and awaiting their mark) do not count until the lease ends.
+   */
   async oldestUnpublishedAgeMs(): Promise<number> {
     const rows: { age: string | null }[] = await this.db.query(
-      `SELECT (extract(epoch FROM now() - created_at) * 1000)::bigint AS age FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT 1`,
+      `SELECT (extract(epoch FROM now() - created_at) * 1000)::bigint AS age FROM outbox_message WHERE ${WAITING} ORDER BY seq LIMIT 1`,
     );
     return rows.length ? Math.max(0, Number(rows[0].age ?? 0)) : 0;
   }
 
-  /** Unpublished rows and the age (ms) of the oldest one (0 when none), in one query. */
+  /** Rows waiting to be published (as {@link OutboxRelay.oldestUnpublishedAgeMs}) and the age (ms) of the oldest one (0 when none), in one query. */
   async pendingStats(): Promise<{ pending: number; oldestAgeMs: number }> {
     const rows: { pending: string | number; age: string | null }[] = await this.db.query(
-      `SELECT count(*) AS pending, (extract(epoch FROM now() - min(created_at)) * 1000)::bigint AS age FROM outbox_message WHERE published_at IS NULL`,
+      `SELECT count(*) AS pending, (extract(epoch FROM now() - min(created_at)) * 1000)::bigint AS age FROM outbox_message WHERE ${WAITING}`,
     );
     return { pending: Number(rows[0]?.pending ?? 0), oldestAgeMs: Math.max(0, Number(rows[0]?.age ?? 0)) };
   }
@@ -186,7 +192,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       await runner.startTransaction();
       const rows: OutboxRow[] = await runner.query(
         `SELECT seq, routing_key, payload, headers FROM outbox_message
-          WHERE published_at IS NULL AND (dispatch_until IS NULL OR dispatch_until < clock_timestamp())
+          WHERE ${WAITING}
           ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
