@@ -1,10 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { BackgroundWorker } from './worker';
 import { PollSignal } from '../polling/poll-signal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A worker over fakes: counts passes (one pollShop per pass, one shop) and resubmission runs; answers the due read
+ * A worker over fakes: counts passes (one pollDue per pass) and resubmission runs; answers the due read
  * with `due` (next poll) and `requeuedDue` (next resubmission).
  */
 function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => number | null = () => null, maxIdleMs = 10_000) {
@@ -14,7 +15,7 @@ function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => nu
   let dueReads = 0;
   const poller = {
     requeued: 0,
-    pollShop: async () => {
+    pollDue: async () => {
       passes.push(Date.now());
       return 0;
     },
@@ -33,6 +34,46 @@ function fakeWorker(due: () => number | null, tickMs = 20, requeuedDue: () => nu
   );
   return { worker, signal, passes, resubmissions, poller, dueReads: () => dueReads };
 }
+
+describe('BackgroundWorker polling', () => {
+  it('polls all its shops with one claim per batch, more batches while they come full, and survives a failing claim', async () => {
+    const calls: string[][] = [];
+    const answers = [10, 10, 3];
+    const warnings: string[] = [];
+    const poller = {
+      requeued: 0,
+      pollDue: async (shopIds: string[], onShopError: (shop: string, err: unknown) => void) => {
+        calls.push([...shopIds]);
+        if (calls.length === 1) onShopError('shop-2', new Error('getRCCSResult timed out'));
+        return answers.shift() ?? 0;
+      },
+      nextDue: async () => ({ pollMs: null, requeuedMs: null }),
+    };
+    const worker = new BackgroundWorker(
+      { shopIds: async () => ['shop-1', 'shop-2', 'shop-3'] } as never,
+      poller as never,
+      { runOnce: async () => undefined } as never,
+      { runOnce: async () => undefined, measure: async () => undefined } as never,
+      { reconcileShop: async () => undefined } as never,
+      { tickMs: 20, idsPerQuery: 10, stuckCheckIntervalMs: 60_000, reconcileIntervalMs: 60_000, gaugeIntervalMs: 60_000, maxIdleMs: 10_000, signal: new PollSignal() },
+    );
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((m: unknown) => void warnings.push(String(m)));
+    (worker as unknown as { running: boolean }).running = true; // as while started: full batches are followed by more
+    await worker.tick();
+    expect(calls).toEqual([
+      ['shop-1', 'shop-2', 'shop-3'],
+      ['shop-1', 'shop-2', 'shop-3'],
+      ['shop-1', 'shop-2', 'shop-3'],
+    ]);
+    expect(warnings).toEqual([expect.stringContaining('polling shop shop-2 failed: ')]);
+    poller.pollDue = async () => {
+      throw new Error('database down');
+    };
+    await expect(worker.tick()).resolves.toBeUndefined();
+    expect(warnings[1]).toContain('polling failed: ');
+    warn.mockRestore();
+  });
+});
 
 describe('BackgroundWorker scheduling', () => {
   it('does not tick while idle: one pass, then sleeps (no statements every tickMs)', async () => {
@@ -119,7 +160,7 @@ describe('BackgroundWorker scheduling', () => {
       await sleep(80);
       expect(w.resubmissions).toHaveLength(3);
       // this worker's poller requeued operations during a pass: claimed in the same pass
-      w.poller.pollShop = async () => {
+      w.poller.pollDue = async () => {
         w.passes.push(Date.now());
         w.poller.requeued++;
         return 0;
@@ -135,7 +176,7 @@ describe('BackgroundWorker scheduling', () => {
   it('skips the due read after a pass during which a signal asked for the next one (back-to-back passes under load)', async () => {
     const w = fakeWorker(() => null);
     let passes = 0;
-    w.poller.pollShop = async () => {
+    w.poller.pollDue = async () => {
       w.passes.push(Date.now());
       // every pass submits more work of this process (as under load): a signal arrives during the pass
       if (++passes <= 6) w.signal.notify(0);
@@ -153,7 +194,7 @@ describe('BackgroundWorker scheduling', () => {
   it('still reads the due times at least once per maxIdleMs while signals keep it busy', async () => {
     const w = fakeWorker(() => null, 20, () => null, 40);
     let busy = true;
-    w.poller.pollShop = async () => {
+    w.poller.pollDue = async () => {
       w.passes.push(Date.now());
       if (busy) w.signal.notify(0);
       await sleep(5);

@@ -366,13 +366,17 @@ describe('finalization (poller.ts)', () => {
     return { p, events };
   }
 
+  const rethrow = (_shop: string, err: unknown) => {
+    throw err;
+  };
+
   const outboxRows = async (events: EventEnvelope[]) =>
     ((await ds.query(`SELECT count(*)::int AS n FROM outbox_message WHERE id = ANY($1::uuid[])`, [events.map((e) => e.id)])) as { n: number }[])[0]!.n;
 
   it('claims a request with its operations, then completes it, answers them and queues their events in ONE statement (no transaction)', async () => {
     const { ids, requestId, orders } = await submittedRequest(2);
     const { p, events } = poller(requestId, orders);
-    const sent = await counted(() => p.pollShop(SHOP));
+    const sent = await counted(() => p.pollDue([SHOP], rethrow));
     expect(sent[0]).toMatch(/^UPDATE card_request c SET next_poll_at .* RETURNING c\.\*, \(SELECT .* FROM payment_operation p WHERE p\.card_request_id = c\.id AND p\.state = 'in-flight'\) AS operations$/);
     expect(sent.slice(1)).toHaveLength(1);
     expect(sent[1]).toMatch(/^WITH moved AS \(UPDATE card_request SET state .* fin AS \( UPDATE payment_operation .* ob AS \(INSERT INTO outbox_message .* SELECT operation_id FROM fin$/);
@@ -390,11 +394,56 @@ describe('finalization (poller.ts)', () => {
     for (const id of ids) expect(await stateOf(id)).toBe('succeeded');
   });
 
+  it('claims the due requests of all shops in ONE statement and asks each shop about its own; a shop with nothing due costs nothing', async () => {
+    const a = await submittedRequest(1);
+    const { gateway, submitted } = fakeGateway();
+    const otherIds = await pendingOps(2);
+    await submitter(gateway).submitBatch(SHOP, 'auth', otherIds);
+    const b = { requestId: submitted[0]!.requestId, orders: submitted[0]!.orders };
+    // the second request belongs to another shop, and both are due
+    await ds.query(`UPDATE card_request SET shop_id = 'shop-b', next_poll_at = now() - interval '1 second' WHERE rccs_request_id = $1`, [b.requestId]);
+    await ds.query(`UPDATE payment_operation SET shop_id = 'shop-b' WHERE operation_id = ANY($1::uuid[])`, [otherIds]);
+    const ordersOf = new Map([
+      [a.requestId, a.orders],
+      [b.requestId, b.orders],
+    ]);
+    const asked: [string, number[]][] = [];
+    const api = {
+      getRCCSResult: async (_c: unknown, ids: number[]) => ({
+        ok: true,
+        value: {
+          requests: ids.map((requestId) => ({
+            requestId, status: 3, kind: 1, count: 1, errorCode: null, message: null, startDate: null, timeStamp: null,
+            results: (ordersOf.get(requestId) ?? []).map((orderNumber) => ({ orderNumber, errorCode: 'RCCS_N00-000', ccsErrorCode: '000000', cardStatus: 12, price: 1000, results: [] })),
+          })),
+        },
+        exchange,
+      }),
+    } as unknown as RccsApi;
+    const call = async <T>(shop: string, fn: (x: RccsApi, c: typeof creds) => Promise<T>) => {
+      const r = await fn(
+        { getRCCSResult: async (c: unknown, ids: number[]) => (asked.push([shop, ids]), (api as unknown as { getRCCSResult: (c: unknown, ids: number[]) => Promise<T> }).getRCCSResult(c, ids)) } as unknown as RccsApi,
+        creds,
+      );
+      return r;
+    };
+    const { outbox, events } = recordingOutbox();
+    const p = new Poller(ds, { sync: call } as unknown as RccsGateway, new ResultWriter(outbox, clock), clock, { idsPerQuery: 100, claimLeaseMs: 60_000, firstDelayMs: 100, backoffFactor: 2, maxDelayMs: 1000 });
+    const sent = await counted(() => p.pollDue([SHOP, 'shop-b', 'shop-idle'], rethrow));
+    expect(sent.filter((q) => /^UPDATE card_request c SET next_poll_at/.test(q))).toHaveLength(1);
+    expect(asked.sort()).toEqual([
+      ['shop-b', [b.requestId]],
+      [SHOP, [a.requestId]],
+    ].sort());
+    expect(events).toHaveLength(3);
+    for (const id of [...a.ids, ...otherIds]) expect(await stateOf(id)).toBe('succeeded');
+  });
+
   it('writes nothing for a request closed meanwhile, and no second event for an operation settled meanwhile', async () => {
     const { ids, requestId, orders } = await submittedRequest(2);
     const closeIt = () => ds.query(`UPDATE card_request SET state = 'completed' WHERE rccs_request_id = $1`, [requestId]);
     const first = poller(requestId, orders, closeIt);
-    await first.p.pollShop(SHOP);
+    await first.p.pollDue([SHOP], rethrow);
     expect(first.events).toEqual([]);
     expect(await stateOf(ids[0]!)).toBe('in-flight');
     expect(await stateOf(ids[1]!)).toBe('in-flight');
@@ -402,7 +451,7 @@ describe('finalization (poller.ts)', () => {
     await ds.query(`UPDATE card_request SET state = 'submitted', next_poll_at = now() - interval '1 second' WHERE rccs_request_id = $1`, [requestId]);
     const settleFirst = () => ds.query(`UPDATE payment_operation SET state = 'succeeded' WHERE operation_id = $1`, [ids[0]]);
     const second = poller(requestId, orders, settleFirst);
-    await second.p.pollShop(SHOP);
+    await second.p.pollDue([SHOP], rethrow);
     expect(second.events.map((e) => (e.data as { operationId: string }).operationId)).toEqual([ids[1]]);
     expect(await outboxRows(second.events)).toBe(1);
     const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM outbox_message WHERE payload->'data'->>'operationId' = $1`, [ids[0]])) as { n: number }[];

@@ -279,19 +279,21 @@ export const ledger = {
   },
 
   /**
-   * Claims due open requests of a shop for one poll: pushes their next_poll_at out by `leaseMs` so no other
+   * Claims due open requests of the given shops (earliest due first, at most `limit` in all) in ONE statement, however
+   * many shops are served — a shop with nothing due costs nothing. Pushes their next_poll_at out by `leaseMs` so no other
    * replica polls them meanwhile (FOR UPDATE SKIP LOCKED, no transaction held across the HTTP call). Each comes with
    * its in-flight operations (created_at order): attached in the statement that created the request, they stay
    * attached while it is open, so {@link ledger.finalizeRequest} can answer them without reading them again.
    */
-  async claimDueRequests(db: Db, shopId: string, limit: number, leaseMs: number): Promise<ClaimedRequest[]> {
+  async claimDueRequests(db: Db, shopIds: readonly string[], limit: number, leaseMs: number): Promise<ClaimedRequest[]> {
+    if (shopIds.length === 0) return [];
     const rows = await queryRows<CardRequestRow & { operations: (Omit<OperationRow, 'created_at'> & { created_at: string })[] }>(db,
       `UPDATE card_request c SET next_poll_at = clock_timestamp() + ($3::int * interval '1 millisecond')
-        WHERE id IN (SELECT id FROM card_request WHERE shop_id = $1 AND state IN ('id-obtained','submitted','outcome-unknown')
+        WHERE id IN (SELECT id FROM card_request WHERE shop_id = ANY($1::varchar[]) AND state IN ('id-obtained','submitted','outcome-unknown')
                        AND next_poll_at <= clock_timestamp() ORDER BY next_poll_at LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING c.*, (SELECT COALESCE(jsonb_agg(jsonb_build_object(${OPERATION_COLUMNS.map((col) => `'${col}', p.${col}`).join(', ')}) ORDER BY p.created_at), '[]'::jsonb)
                           FROM payment_operation p WHERE p.card_request_id = c.id AND p.state = 'in-flight') AS operations`,
-      [shopId, limit, leaseMs],
+      [shopIds, limit, leaseMs],
     );
     return rows.map((r) => ({ ...r, operations: r.operations.map((o) => ({ ...o, created_at: new Date(o.created_at) })) }));
   },

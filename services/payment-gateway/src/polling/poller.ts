@@ -30,10 +30,16 @@ export class Poller {
     private readonly options: PollerOptions,
   ) {}
 
-  /** Polls one batch of due requests of the shop; returns how many were polled. */
-  async pollShop(shopId: string): Promise<number> {
-    const claimed = await ledger.claimDueRequests(this.dataSource, shopId, this.options.idsPerQuery, this.options.claimLeaseMs);
-    if (claimed.length > 0) await this.poll(shopId, claimed);
+  /**
+   * Claims one batch of due requests of the shops (one statement, at most `idsPerQuery` in all) and polls them, one
+   * getRCCSResult per shop; returns how many were claimed. A shop whose poll fails does not stop the others: its error
+   * goes to `onShopError` (the requests it claimed are polled again once their claim lease ends).
+   */
+  async pollDue(shopIds: readonly string[], onShopError: (shopId: string, err: unknown) => void): Promise<number> {
+    const claimed = await ledger.claimDueRequests(this.dataSource, shopIds, this.options.idsPerQuery, this.options.claimLeaseMs);
+    const byShop = new Map<string, ClaimedRequest[]>();
+    for (const r of claimed) byShop.set(r.shop_id, [...(byShop.get(r.shop_id) ?? []), r]);
+    for (const [shopId, requests] of byShop) await this.poll(shopId, requests).catch((err: unknown) => onShopError(shopId, err));
     return claimed.length;
   }
 
