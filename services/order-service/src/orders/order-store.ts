@@ -136,6 +136,12 @@ export class OrderStore {
     this.prefetched.set(manager.queryRunner, new Map(orders.map((o) => [orderKey(o.shopId, o.orderNumber), this.locked(manager, o)])));
   }
 
+  /** Orders about to be written: what was locked ahead for them is stale from now on. */
+  private forgetPrefetched(manager: EntityManager, orders: OrderEntity[]): void {
+    const ahead = this.prefetched.get(manager.queryRunner ?? manager);
+    if (ahead) for (const o of orders) ahead.delete(orderKey(o.shopId, o.orderNumber));
+  }
+
   /** Orders with their shop's settings row; only the order rows are locked (a settings lock would serialise the shop). */
   private lockQuery(manager: EntityManager) {
     return manager
@@ -232,8 +238,7 @@ export class OrderStore {
     const driver = manager.connection.driver;
     const statements = buildWriteStatements(driver, { ...plan, rows: this.rowsOf(manager, batch), foreign: outbox }, this.maxParameters);
     if (alone && statements.length > 1) return manager.connection.transaction((m) => this.write(m, batch, plan));
-    const ahead = this.prefetched.get(manager.queryRunner ?? manager);
-    if (ahead) for (const o of [...(plan.updates ?? []), ...(plan.insert ? [plan.insert] : [])]) ahead.delete(orderKey((o.entity as OrderEntity).shopId, (o.entity as OrderEntity).orderNumber));
+    this.forgetPrefetched(manager, [...(plan.updates ?? []), ...(plan.insert ? [plan.insert] : [])].map((w) => w.entity as OrderEntity));
     const audited = batch.auditRows.slice();
     for (const list of [batch.envelopes, batch.tagRows, batch.statusRows, batch.apiRows, batch.auditRows]) list.length = 0;
     for (const statement of statements) {

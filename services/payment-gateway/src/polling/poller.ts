@@ -38,7 +38,11 @@ export class Poller {
   async pollDue(shopIds: readonly string[], onShopError: (shopId: string, err: unknown) => void): Promise<number> {
     const claimed = await ledger.claimDueRequests(this.dataSource, shopIds, this.options.idsPerQuery, this.options.claimLeaseMs);
     const byShop = new Map<string, ClaimedRequest[]>();
-    for (const r of claimed) byShop.set(r.shop_id, [...(byShop.get(r.shop_id) ?? []), r]);
+    for (const r of claimed) {
+      const list = byShop.get(r.shop_id);
+      if (list) list.push(r);
+      else byShop.set(r.shop_id, [r]);
+    }
     for (const [shopId, requests] of byShop) await this.poll(shopId, requests).catch((err: unknown) => onShopError(shopId, err));
     return claimed.length;
   }
