@@ -47,8 +47,8 @@ export interface PreparedEvent {
  * @throws ContractViolationError when the envelope or its payload breaks the contract
  */
 export function prepareEvent(envelope: EventEnvelope): PreparedEvent {
-  const created = isCreatedEnvelope(envelope) ? findContract(envelope.type, envelope.version) : undefined;
-  if (created) return { envelope, routingKey: created.routingKey, headers: envelopeHeaders(envelope) };
+  const trusted = isCreatedEnvelope(envelope) ? findContract(envelope.type, envelope.version) : undefined;
+  if (trusted) return { envelope, routingKey: trusted.routingKey, headers: envelopeHeaders(envelope) };
   const check = validateEnvelope(envelope);
   if (!check.ok) throw new ContractViolationError(String((envelope as { type?: unknown })?.type ?? 'event'), `${check.code}: ${check.reason}`);
   return { envelope, routingKey: check.contract.routingKey, headers: envelopeHeaders(envelope) };
