@@ -108,6 +108,15 @@ describe('logging', () => {
       expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ correlationId: 'corr-42', res: { statusCode: 200 } });
     });
 
+    it('keeps the completion line lean: method, URL, status, duration; no headers', async () => {
+      await request(app.getHttpServer()).get('/orders?page=2').set('User-Agent', 'ops-probe/1').set('X-Custom', 'x').expect(200);
+      const done = out.json().find((l) => l.msg === 'request completed');
+      expect(done).toMatchObject({ req: { method: 'GET', url: '/orders?page=2', userAgent: 'ops-probe/1' }, res: { statusCode: 200 } });
+      expect(typeof done?.responseTime).toBe('number');
+      expect(Object.keys(done?.req as object).sort()).toEqual(['method', 'remoteAddress', 'url', 'userAgent']);
+      expect(done?.res).toEqual({ statusCode: 200 });
+    });
+
     it('generates a correlation id when absent or malformed', async () => {
       const a = await request(app.getHttpServer()).get('/orders').expect(200);
       const b = await request(app.getHttpServer()).get('/orders').set(CORRELATION_ID_HEADER, 'bad id {"x":1}').expect(200);
