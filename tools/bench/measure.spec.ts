@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, machineLimit, percentile, RateScheduler, StepWindow, summarize } from './measure';
+import { closedLoop, dueTick, machineLimit, meanBaselines, percentile, RateScheduler, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -21,6 +21,20 @@ describe('percentile (nearest rank)', () => {
   });
   it('summarizes', () => {
     expect(summarize([5, 1, 3])).toEqual({ n: 3, p50: 3, p99: 5, p999: 5, max: 5 });
+  });
+});
+
+describe('meanBaselines', () => {
+  it('averages each capacity over the passes', () => {
+    const passes = [
+      { pass: 'before the ramp', M: 8000, T: 1500, H: 200 },
+      { pass: 'after the ramp', M: 10_000, T: 1700, H: 240 },
+    ];
+    expect(meanBaselines(passes)).toEqual({ M: 9000, T: 1600, H: 220 });
+    expect(meanBaselines(passes.slice(0, 1))).toEqual({ M: 8000, T: 1500, H: 200 });
+  });
+  it('refuses an empty list', () => {
+    expect(() => meanBaselines([])).toThrow(/no pass/);
   });
 });
 

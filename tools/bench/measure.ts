@@ -78,6 +78,25 @@ export function machineLimit(x: LimitInputs): number {
   return 1 / secondsPerOrder;
 }
 
+/** The three baseline capacities measured in one pass (see `tools/bench.ts`). */
+export interface BaselinePass {
+  /** When in the run, e.g. `before the ramp`. */
+  pass: string;
+  M: number;
+  T: number;
+  H: number;
+}
+
+/**
+ * The capacities L is computed from: the mean of each over the passes. The host's speed drifts within a run (by up to
+ * ±10 % within a minute here), so baselines taken before and after the ramp bracket the X_max measurement.
+ */
+export function meanBaselines(passes: readonly BaselinePass[]): Pick<BaselinePass, 'M' | 'T' | 'H'> {
+  if (passes.length === 0) throw new Error('meanBaselines: no pass');
+  const mean = (pick: (p: BaselinePass) => number) => passes.reduce((a, p) => a + pick(p), 0) / passes.length;
+  return { M: mean((p) => p.M), T: mean((p) => p.T), H: mean((p) => p.H) };
+}
+
 /**
  * Open-model arrivals at a fixed rate: the i-th arrival is due at `start + i / rate` whatever happened before, so a
  * slow system accumulates a queue (measured) instead of slowing the generator down (coordinated omission).
