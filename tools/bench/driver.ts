@@ -2,7 +2,7 @@ import * as amqp from 'amqplib';
 import { Agent, request } from 'undici';
 import { createEnvelope, OrderShipped, PaymentTagChanged } from '@rcp/contracts';
 import { envelopeProperties, prefixed } from '@rcp/messaging';
-import { dueTick, RateScheduler } from './measure';
+import { dueTick, RateScheduler, startGridTimer } from './measure';
 
 /** One order's timeline (ms, performance.now() clock) through the flow. */
 export interface OrderTrace {
@@ -37,7 +37,7 @@ const now = () => performance.now();
  * The load generator. Per order: POST /shops/:shop/orders (a shop system pushing an order) → bulk
  * POST …/orders/actions/authorize on a fixed tick (an operator or a shop system authorizing what came in) →
  * on PaymentTagChanged(オーソリ済) publish OrderShipped (the warehouse; auto-capture on) → PaymentTagChanged(売上請求済)
- * ends the order. Progress is read from a queue bound to `#` on the run's exchange.
+ * ends the order. Progress is read from a queue bound to PaymentTagChanged on the run's exchange.
  */
 export class FlowDriver {
   readonly traces = new Map<string, OrderTrace>();
@@ -52,7 +52,7 @@ export class FlowDriver {
   private publishChannel?: amqp.ConfirmChannel;
   private exchange = '';
   private readonly authQueue = new Map<string, OrderTrace[]>();
-  private authTimer?: NodeJS.Timeout;
+  private stopAuthTimer?: () => void;
   private authStart = 0;
   /** Called when an order completes (the running closed-loop step tops up). */
   protected onComplete?: () => void;
@@ -74,11 +74,13 @@ export class FlowDriver {
     await observe.consume(queue, (msg) => msg && this.onEvent(msg), { noAck: true });
     this.publishChannel = await this.connection.createConfirmChannel();
     this.authStart = now();
-    this.authTimer = setInterval(() => this.flushAuthorize(), this.o.authTickMs);
+    // on the grid the orders' due ticks are computed from (setInterval drifts off it: 0–50 ms of the generator's own
+    // lateness would be counted as authorize latency)
+    this.stopAuthTimer = startGridTimer(this.authStart, this.o.authTickMs, () => this.flushAuthorize());
   }
 
   async close(): Promise<void> {
-    if (this.authTimer) clearInterval(this.authTimer);
+    this.stopAuthTimer?.();
     await this.connection?.close().catch(() => undefined);
     await this.agent.close();
   }

@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, machineLimit, meanBaselines, percentile, RateScheduler, StepWindow, summarize } from './measure';
+import { closedLoop, dueTick, machineLimit, meanBaselines, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -117,5 +117,49 @@ describe('StepWindow', () => {
     expect(w.observe(5000, 10)).toBe('window-starts');
     expect(w.observe(16_999, 20)).toBe('measuring');
     expect(w.observe(17_000, 20)).toBe('done');
+  });
+});
+
+describe('startGridTimer', () => {
+  it('fires on the grid, without drifting off it tick after tick', async () => {
+    const start = performance.now();
+    const fired: number[] = [];
+    const stop = startGridTimer(start, 10, () => {
+      fired.push(performance.now());
+      const busy = performance.now() + 3; // each callback takes 3 ms: setInterval would drift ≈ 3 ms per tick
+      while (performance.now() < busy);
+    });
+    await new Promise((r) => setTimeout(r, 305));
+    stop();
+    expect(fired.length).toBeGreaterThanOrEqual(25);
+    // each firing lies within a timer's lateness (or its millisecond rounding) of a grid tick, not at an offset
+    // that accumulates; and no tick fires twice
+    const offsets = fired.map((t) => (t - start) % 10).map((o) => Math.min(o, 10 - o));
+    expect(Math.max(...offsets.slice(-5))).toBeLessThan(3);
+    const ticks = fired.map((t) => Math.round((t - start) / 10));
+    expect(new Set(ticks).size).toBe(ticks.length);
+    const count = fired.length;
+    await new Promise((r) => setTimeout(r, 40));
+    expect(fired.length).toBe(count); // stopped
+  });
+
+  it('skips ticks missed by a blocked event loop and goes on with the next future one', async () => {
+    const start = performance.now();
+    const fired: number[] = [];
+    const stop = startGridTimer(start, 10, () => {
+      fired.push(performance.now());
+      if (fired.length === 1) {
+        const busy = performance.now() + 35;
+        while (performance.now() < busy);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 120));
+    stop();
+    expect(fired[1]! - fired[0]!).toBeGreaterThanOrEqual(35); // no burst of the three missed ticks
+    expect(fired[2]! - fired[1]!).toBeGreaterThan(5);
+  });
+
+  it('refuses a non-positive period', () => {
+    expect(() => startGridTimer(0, 0, () => undefined)).toThrow(/periodMs/);
   });
 });

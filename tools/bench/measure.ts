@@ -142,6 +142,35 @@ export function dueTick(start: number, tickMs: number, t: number): number {
   return start + Math.max(1, Math.ceil((t - start) / tickMs)) * tickMs;
 }
 
+/**
+ * Calls `tick` at `start + k·periodMs` (k = 1, 2, …), each firing scheduled from the grid, not from the previous
+ * firing: `setInterval` re-arms from when its callback ran, so its firings drift off the grid by the event loop's
+ * lateness, tick after tick, until they lie anywhere within a period of the due ticks the bench times operations from.
+ * A firing later than a whole period goes on with the next future tick (the callback sends everything due by then).
+ * Returns the stop function.
+ */
+export function startGridTimer(start: number, periodMs: number, tick: () => void, clock: () => number = () => performance.now()): () => void {
+  if (!(periodMs > 0)) throw new Error('startGridTimer: periodMs must be > 0');
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let fired = 0; // index of the last tick fired (a timer may fire a little early: never the same tick twice)
+  const arm = () => {
+    const t = clock();
+    const k = Math.max(fired + 1, Math.ceil((t - start) / periodMs));
+    timer = setTimeout(() => {
+      if (stopped) return;
+      fired = k;
+      tick();
+      arm();
+    }, Math.max(0, start + k * periodMs - t));
+  };
+  arm();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
+
 /** Limits of a closed-loop step's warm-up and measuring window (ms). */
 export interface StepWindowLimits {
   /** the window lasts at least this long … */
