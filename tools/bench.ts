@@ -14,7 +14,7 @@ import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
 import { machineLimit, meanBaselines, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm } from './bench/procstat';
-import { startSystem, type RunningSystem } from './bench/system';
+import { analyzeServiceDatabases, autovacuumOn, startSystem, type RunningSystem } from './bench/system';
 
 interface Args {
   soak: boolean;
@@ -455,12 +455,20 @@ async function main(): Promise<void> {
     const passes: BaselinePass[] = [await baselines('before the ramp', true)];
     const counts = countsPerOrder(B);
 
+    // a server without autovacuum never analyzes the services' tables: emulate auto-analyze at every phase boundary
+    const autovacuum = await autovacuumOn(sys);
+    const phaseBoundary = async () => {
+      if (!autovacuum) await analyzeServiceDatabases(sys);
+    };
+    if (!autovacuum) log('autovacuum is off on this server: the services\' databases are analyzed at every phase boundary (as auto-analyze would)');
+
     await driver.init();
     await sampler.start();
 
     // ---- ramp (closed loop) -------------------------------------------------------------------------------------
     const ramp: { concurrency: number; ordersPerSecond: number; cpuPer1000: Record<string, number>; completed: number }[] = [];
     for (const c of args.rampSteps) {
+      await phaseBoundary();
       sampler.phase = `ramp-${c}`;
       const stepStart = performance.now();
       const completedBefore = driver.completions.length;
@@ -504,6 +512,7 @@ async function main(): Promise<void> {
     if (args.soak) phases.push(['soak-50%', 0.5, args.soakMs]);
     for (const [i, [name, share, ms]] of phases.entries()) {
       const rate = args.rates?.[i % 2] ?? Math.max(1, Xmax * share);
+      await phaseBoundary();
       sampler.phase = name;
       log(`${name} of X_max${args.rates ? ' (set by --rates)' : ''}: ${f(rate)} orders/s for ${ms / 1000} s (open model)`);
       const a = snapshot(sys);
@@ -608,7 +617,7 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       versions: { ...versions(), postgresql: pgVersion },
       args,
-      settings: sys.settings,
+      settings: { ...sys.settings, postgresql: { autovacuum, analyzedAtPhaseBoundaries: !autovacuum } },
       baselines: { M, T, H, passes: passes.map((p, i) => ({ ...p, L: passL[i] })) },
       counts: { ...counts, batchSize: B, detail: COUNTS },
       L,

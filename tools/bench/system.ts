@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
+import { Client } from 'pg';
 import { generateApiKey } from '@rcp/auth';
 import { resolveTopology } from '@rcp/messaging';
 import {
@@ -184,4 +185,35 @@ async function deleteRunQueues(rabbitUrl: string, prefix: string): Promise<void>
   } finally {
     await connection.close().catch(() => undefined);
   }
+}
+
+/** Whether the PostgreSQL server runs autovacuum (and with it auto-analyze). */
+export async function autovacuumOn(sys: RunningSystem): Promise<boolean> {
+  const client = new Client({ connectionString: sys.databases.orders.url });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on === true;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * ANALYZE of the services' databases: what auto-analyze does on a server with autovacuum on (every production
+ * server). Without it a table's statistics stay those of the empty table, and since ANALYZE is also what makes
+ * PostgreSQL re-plan prepared statements, a service keeps the generic plans it chose while its tables were empty —
+ * e.g. an order lock that walks a whole index (measured: 12 ms instead of 0.1 ms at 20,000 orders).
+ */
+export async function analyzeServiceDatabases(sys: RunningSystem): Promise<void> {
+  await Promise.all(
+    [sys.databases.simulator, sys.databases.gateway, sys.databases.orders].map(async (db) => {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query('ANALYZE');
+      } finally {
+        await client.end();
+      }
+    }),
+  );
 }

@@ -50,31 +50,55 @@ describe('inbox group commit', () => {
     expect(results.map((r) => (r.duplicate ? null : r.result))).toEqual(rows.map((r) => r.txid));
   });
 
-  it('runs the group-start hook once per group of two or more new messages, in its transaction, before their effects', async () => {
+  it('lets a claim hook run the claim in a statement of its own, in the group transaction, before the effects', async () => {
     const inbox = grouped(20, 1);
-    const calls: { envelopes: string[]; txid: string; effectsBefore: number }[] = [];
+    const calls: { envelopes: string[]; txid: string; effectsBefore: number; claimed: number }[] = [];
     const ids = Array.from({ length: 4 }, () => randomUUID());
-    inbox.onGroupStart(async (m, envelopes) => {
-      const [row] = await m.query(`SELECT txid_current()::text AS txid, (SELECT count(*)::int FROM effect WHERE message_id = ANY($1::uuid[])) AS n`, [ids]);
-      calls.push({ envelopes: envelopes.map((e) => e.id), txid: row.txid, effectsBefore: row.n });
+    inbox.claimWith(async (m, claim, envelopes) => {
+      const rows: { consumer: string; message_id: string; txid: string; n: number }[] = await m.query(
+        `WITH inbox_claim AS (${claim.sql}), tx AS (SELECT txid_current()::text AS txid, (SELECT count(*)::int FROM effect WHERE message_id = ANY($3::uuid[])) AS n)
+         SELECT c.consumer, c.message_id, tx.txid, tx.n FROM tx LEFT JOIN inbox_claim c ON true`,
+        [...claim.params, ids],
+      );
+      const claimed = rows.filter((r) => r.message_id !== null);
+      calls.push({ envelopes: envelopes.map((e) => e.id), txid: rows[0]!.txid, effectsBefore: rows[0]!.n, claimed: claimed.length });
+      return claimed;
     });
     const envelope = (id: string) => ({ id, type: 'OrderShipped', version: 1, occurredAt: new Date().toISOString(), correlationId: id, causationId: null, shopId: 'shop-1', data: {} });
-    // ids[0] was processed before: a duplicate is not handed to the hook; a message given by id only is not either
-    await inbox.process('orders', ids[0]!, record(ids[0]!));
-    await Promise.all([
+    // ids[0] was processed before: the hook still gets its envelope (which messages are new is what the claim tells)
+    // and its effect does not run again; a message given by id only has no envelope to hand over
+    expect(await inbox.process('orders', ids[0]!, record(ids[0]!))).toMatchObject({ duplicate: false });
+    calls.length = 0;
+    const results = await Promise.all([
       inbox.process('orders', envelope(ids[0]!), record(ids[0]!)),
       inbox.process('orders', envelope(ids[1]!), record(ids[1]!)),
       inbox.process('orders', envelope(ids[2]!), record(ids[2]!)),
       inbox.process('orders', ids[3]!, record(ids[3]!)),
     ]);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ envelopes: [ids[1], ids[2]], effectsBefore: 1 });
-    const rows = await effects(ids.slice(1));
-    expect(rows.map((r) => r.txid)).toEqual([calls[0]!.txid, calls[0]!.txid, calls[0]!.txid]);
-    // a group of one new message: no hook (nothing to share)
+    expect(results.map((r) => r.duplicate)).toEqual([true, false, false, false]);
+    expect(calls).toEqual([{ envelopes: [ids[0], ids[1], ids[2]], txid: expect.any(String), effectsBefore: 1, claimed: 3 }]);
+    const rows = await effects(ids);
+    expect(rows.map((r) => r.message_id)).toEqual(ids); // ids[0] once (before), the others once
+    expect(rows.slice(1).map((r) => r.txid)).toEqual([calls[0]!.txid, calls[0]!.txid, calls[0]!.txid]);
+    // a group of one new message goes through the hook too
     const lone = randomUUID();
-    await inbox.process('orders', envelope(lone), record(lone));
-    expect(calls).toHaveLength(1);
+    expect(await inbox.process('orders', envelope(lone), record(lone))).toMatchObject({ duplicate: false });
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toMatchObject({ envelopes: [lone], claimed: 1 });
+  });
+
+  it('runs the claim itself when the hook declines a group', async () => {
+    const inbox = grouped(20, 1);
+    let asked = 0;
+    inbox.claimWith(async () => {
+      asked++;
+      return undefined;
+    });
+    const id = randomUUID();
+    expect(await inbox.process('orders', id, record(id))).toMatchObject({ duplicate: false });
+    expect(await inbox.process('orders', id, record(id))).toMatchObject({ duplicate: true });
+    expect(asked).toBe(2);
+    expect((await effects([id])).length).toBe(1);
   });
 
   it('caps a transaction at maxMessages and keeps at most maxTransactions open', async () => {

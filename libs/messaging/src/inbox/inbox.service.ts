@@ -29,10 +29,29 @@ export interface InboxGroupCommit {
 }
 
 /**
- * Work done at the start of a group transaction of two or more new messages, before their effects run (see
- * {@link InboxService.onGroupStart}); gets the envelopes those messages were processed with.
+ * The statement that claims a group's inbox rows: `INSERT INTO inbox_message … ON CONFLICT DO NOTHING RETURNING
+ * consumer, message_id`, with its two parameters as `$1` (consumers, text[]) and `$2` (message ids, uuid[]).
  */
-export type InboxGroupStart = (manager: EntityManager, envelopes: readonly EventEnvelope[]) => Promise<void>;
+export interface InboxClaimStatement {
+  readonly sql: string;
+  readonly params: readonly [string[], string[]];
+}
+
+/** A row the claim inserted: the message is new for that consumer. */
+export interface InboxClaimedRow {
+  consumer: string;
+  message_id: string;
+}
+
+/**
+ * Runs a group transaction's claim as a CTE of a statement of its own, with work the effects would otherwise do each
+ * in a statement of their own (e.g. locking the rows they read), and returns the rows the claim returned; undefined to
+ * leave the claim to the inbox (e.g. a group it has nothing to add to). See {@link InboxService.claimWith}.
+ */
+export type InboxClaimHook = (manager: EntityManager, claim: InboxClaimStatement, envelopes: readonly EventEnvelope[]) => Promise<InboxClaimedRow[] | undefined>;
+
+const GROUP_CLAIM_SQL =
+  'INSERT INTO inbox_message (consumer, message_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING RETURNING consumer, message_id';
 
 /** Outcome of {@link InboxService.process}. */
 export type InboxResult<T> = { duplicate: true } | { duplicate: false; result: T };
@@ -61,7 +80,7 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly waiting: Waiting[] = [];
   private groupsRunning = 0;
   private groupScheduled = false;
-  private groupStart?: InboxGroupStart;
+  private claimHook?: InboxClaimHook;
 
   constructor(
     private readonly dataSource: DataSource | undefined,
@@ -101,13 +120,15 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /**
-   * With {@link InboxOptions.groupCommit}: `hook` runs in each group transaction of two or more new messages, after the
-   * inbox insert and before their effects, with their envelopes — e.g. to lock the rows the effects will read in one
-   * statement instead of one each. It must only prepare: every effect still has to be correct without it (it runs
-   * alone, without the hook, when its group fails). One hook per inbox; a second call replaces it.
+   * With {@link InboxOptions.groupCommit}: `hook` runs the claim of each group transaction (also a group of one) as a
+   * CTE of a statement of its own, before the effects run, given the envelopes of the group's messages (duplicates
+   * included: which are new is what the claim tells) — e.g. to lock the rows the effects will read in the same
+   * round trip. The claim must run before the hook's other work within that statement (the order every transaction
+   * takes its locks in). The hook must only prepare: every effect still has to be correct without it (it runs alone,
+   * without the hook, when its group fails). One hook per inbox; a second call replaces it.
    */
-  onGroupStart(hook: InboxGroupStart): void {
-    this.groupStart = hook;
+  claimWith(hook: InboxClaimHook): void {
+    this.claimHook = hook;
   }
 
   private processAlone<T>(consumer: string, messageId: string, effect: (manager: EntityManager) => Promise<T>): Promise<InboxResult<T>> {
@@ -143,15 +164,12 @@ export class InboxService implements OnApplicationBootstrap, OnApplicationShutdo
     let results: InboxResult<unknown>[];
     try {
       results = await this.db.transaction(async (manager) => {
-        const inserted: { consumer: string; message_id: string }[] = await manager.query(
-          `INSERT INTO inbox_message (consumer, message_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING RETURNING consumer, message_id`,
-          [group.map((w) => w.consumer), group.map((w) => w.messageId)],
-        );
+        const claim: InboxClaimStatement = { sql: GROUP_CLAIM_SQL, params: [group.map((w) => w.consumer), group.map((w) => w.messageId)] };
+        const envelopes = group.flatMap((w) => (w.envelope ? [w.envelope] : []));
+        const inserted: InboxClaimedRow[] = (this.claimHook && (await this.claimHook(manager, claim, envelopes))) || (await manager.query(claim.sql, [...claim.params]));
         const fresh = new Set(inserted.map((r) => `${r.consumer}\u0000${r.message_id}`));
         // the first of the same message in a group runs it; later copies are duplicates
         const runs = group.map((w) => fresh.delete(`${w.consumer}\u0000${w.messageId.toLowerCase()}`));
-        const envelopes = group.filter((w, i) => runs[i] && w.envelope).map((w) => w.envelope as EventEnvelope);
-        if (this.groupStart && envelopes.length >= 2) await this.groupStart(manager, envelopes);
         const out: InboxResult<unknown>[] = [];
         for (const [i, w] of group.entries()) {
           out.push(runs[i] ? { duplicate: false, result: await w.context.runInAsyncScope(() => w.effect(manager)) } : { duplicate: true });

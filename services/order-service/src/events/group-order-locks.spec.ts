@@ -16,18 +16,18 @@ describe('GroupOrderLocks', () => {
     expect(orderKeysOf([env('s1', { orderNumber: 'a' }), env('s1', { useCardApi: true })])).toBeUndefined();
   });
 
-  it('registers a group-start hook that locks those orders ahead, and nothing for other groups', async () => {
-    let hook: Parameters<NonNullable<EventInbox['onGroupStart']>>[0] | undefined;
-    const inbox = { process: jest.fn(), onGroupStart: (h: typeof hook) => void (hook = h) } as unknown as EventInbox;
-    const prefetch = jest.fn(async () => undefined);
-    new GroupOrderLocks(inbox, { prefetch } as unknown as OrderStore).onModuleInit();
+  it('registers a claim hook that claims and locks the orders of a group in one statement, and declines other groups', async () => {
+    let hook: Parameters<NonNullable<EventInbox['claimWith']>>[0] | undefined;
+    const inbox = { process: jest.fn(), claimWith: (h: typeof hook) => void (hook = h) } as unknown as EventInbox;
+    const claimedRows = [{ consumer: 'order-service', message_id: 'm1' }];
+    const lockAhead = jest.fn(async () => claimedRows);
+    new GroupOrderLocks(inbox, { lockAhead } as unknown as OrderStore).onModuleInit();
     const manager = {} as never;
-    await hook!(manager, [env('s1', { orderNumber: 'a' }), env('s1', { orderNumber: 'b' })]);
-    expect(prefetch).toHaveBeenCalledWith(manager, [
-      { shopId: 's1', orderNumber: 'a' },
-      { shopId: 's1', orderNumber: 'b' },
-    ]);
-    await hook!(manager, [env('s1', { orderNumber: 'a' }), env('s1', {})]);
-    expect(prefetch).toHaveBeenCalledTimes(1);
+    const claim = { sql: 'INSERT …', params: [['order-service'], ['m1']] as [string[], string[]] };
+    await expect(hook!(manager, claim, [env('s1', { orderNumber: 'a' })])).resolves.toBe(claimedRows);
+    expect(lockAhead).toHaveBeenCalledWith(manager, [{ shopId: 's1', orderNumber: 'a' }], claim);
+    await expect(hook!(manager, claim, [env('s1', { orderNumber: 'a' }), env('s1', {})])).resolves.toBeUndefined();
+    await expect(hook!(manager, claim, [])).resolves.toBeUndefined();
+    expect(lockAhead).toHaveBeenCalledTimes(1);
   });
 });

@@ -18,8 +18,9 @@ export function orderKeysOf(envelopes: readonly EventEnvelope[]): { shopId: stri
 }
 
 /**
- * When several order events share an inbox transaction (group commit), locks their orders with one statement at its
- * start ({@link OrderStore.prefetch}) instead of one lock statement per event.
+ * Claims each inbox transaction's messages and locks their orders in one statement ({@link OrderStore.lockAhead}):
+ * the effects then take their orders without a lock statement each, and the transaction saves the separate claim
+ * (START, claim + locks, one write per event, COMMIT). Groups with an event not about one order are claimed by the inbox.
  */
 @Injectable()
 export class GroupOrderLocks implements OnModuleInit {
@@ -29,9 +30,9 @@ export class GroupOrderLocks implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.inbox.onGroupStart?.(async (manager, envelopes) => {
+    this.inbox.claimWith?.(async (manager, claim, envelopes) => {
       const keys = orderKeysOf(envelopes);
-      if (keys) await this.store.prefetch(manager, keys);
+      return keys && keys.length > 0 ? this.store.lockAhead(manager, keys, claim) : undefined;
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@rcp/contracts';
-import type { OutboxInsert } from '@rcp/messaging';
+import type { InboxClaimHook, OutboxInsert } from '@rcp/messaging';
 
 /** Adds events to the outbox inside the caller's transaction; they are published after commit. */
 export interface EventOutbox {
@@ -16,8 +16,8 @@ export const EVENT_OUTBOX = Symbol('EVENT_OUTBOX');
 /** Runs an effect once per message id, in one transaction with the de-duplication row. */
 export interface EventInbox {
   process(consumer: string, envelope: EventEnvelope, effect: (manager: EntityManager) => Promise<void>): Promise<{ duplicate: boolean }>;
-  /** Work at the start of a transaction shared by several messages (group commit), before their effects. Optional. */
-  onGroupStart?(hook: (manager: EntityManager, envelopes: readonly EventEnvelope[]) => Promise<void>): void;
+  /** Runs each inbox transaction's claim in a statement of the hook's (with the locks its effects need). Optional. */
+  claimWith?(hook: InboxClaimHook): void;
 }
 
 export const EVENT_INBOX = Symbol('EVENT_INBOX');

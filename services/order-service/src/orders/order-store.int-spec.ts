@@ -71,6 +71,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
+const randomIds = async (n: number) => Array.from({ length: n }, () => randomUUID());
+
 let shopCounter = 0;
 beforeEach(async () => {
   shop = `shop-${++shopCounter}`;
@@ -225,7 +227,7 @@ describe('OrderStore against PostgreSQL', () => {
     await other.connect();
     try {
       const { sent } = await tx(async (m) => {
-        await store.prefetch(m, [
+        await store.lockAhead(m, [
           { shopId: shop, orderNumber: num(22) },
           { shopId: shop, orderNumber: num(21) },
           { shopId: shop, orderNumber: num(99) }, // no such order: its event reads as usual
@@ -253,7 +255,7 @@ describe('OrderStore against PostgreSQL', () => {
     await tx(create(23));
     await tx(create(24));
     const { sent } = await tx(async (m) => {
-      await store.prefetch(m, [
+      await store.lockAhead(m, [
         { shopId: shop, orderNumber: num(23) },
         { shopId: shop, orderNumber: num(24) },
       ]);
@@ -276,7 +278,7 @@ describe('OrderStore against PostgreSQL', () => {
     await tx(create(27));
     await tx(create(28));
     await tx(async (m) => {
-      await store.prefetch(m, [
+      await store.lockAhead(m, [
         { shopId: shop, orderNumber: num(27) },
         { shopId: shop, orderNumber: num(28) },
       ]);
@@ -288,12 +290,52 @@ describe('OrderStore against PostgreSQL', () => {
     expect(out!.pointsUsed).toBe(5);
   });
 
-  it('prefetch of fewer than two orders, or outside a transaction, sends nothing', async () => {
+  it('locks ahead with an inbox claim in the same statement: new messages returned, orders locked, rows as a lock reads them', async () => {
+    const { out: a } = await tx(create(31));
+    const [seen, fresh] = await randomIds(2);
+    await ds.query(`INSERT INTO inbox_message (consumer, message_id) VALUES ('order-service', $1)`, [seen]);
+    const claim = {
+      sql: 'INSERT INTO inbox_message (consumer, message_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING RETURNING consumer, message_id',
+      params: [['order-service', 'order-service'], [seen!, fresh!]] as [string[], string[]],
+    };
+    const other = new Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      const { out, sent } = await tx(async (m) => {
+        const claimed = await store.lockAhead(m, [{ shopId: shop, orderNumber: num(31) }], claim);
+        await expect(other.query(`SELECT 1 FROM orders WHERE id = $1 FOR UPDATE NOWAIT`, [a.id])).rejects.toMatchObject({ code: '55P03' });
+        return { claimed, taken: await store.lock(m, shop, num(31)) };
+      });
+      expect(sent).toHaveLength(3); // START, claim + lock, COMMIT: the lock takes the row locked ahead
+      expect(sent[1]).toMatch(/^WITH inbox_claim AS \(INSERT INTO inbox_message/);
+      expect(out.claimed).toEqual([{ consumer: 'order-service', message_id: fresh }]); // the one seen before is not new
+      const { out: read } = await tx((m) => store.lock(m, shop, num(31)));
+      expect(out.taken).toEqual(read);
+      expect(out.taken).toBeInstanceOf(OrderEntity);
+      expect(await ds.query(`SELECT 1 FROM inbox_message WHERE message_id = $1`, [fresh])).toHaveLength(1);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('a claim with no order to lock still claims (one row back, nothing locked ahead)', async () => {
+    const ids = await randomIds(2);
+    const claim = {
+      sql: 'INSERT INTO inbox_message (consumer, message_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING RETURNING consumer, message_id',
+      params: [['order-service', 'order-service'], ids] as [string[], string[]],
+    };
+    const { out } = await tx((m) => store.lockAhead(m, [{ shopId: shop, orderNumber: num(98) }], claim));
+    expect(out?.map((r) => r.message_id).sort()).toEqual([...ids].sort());
+    const { out: again } = await tx((m) => store.lockAhead(m, [{ shopId: shop, orderNumber: num(98) }], claim));
+    expect(again).toEqual([]);
+  });
+
+  it('lockAhead without a claim, of fewer than two orders or outside a transaction, sends nothing', async () => {
     await tx(create(25));
-    const { sent } = await tx(async (m) => store.prefetch(m, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(25) }]));
+    const { sent } = await tx(async (m) => store.lockAhead(m, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(25) }]));
     expect(sent).toHaveLength(2); // START, COMMIT
     statements.length = 0;
-    await store.prefetch(ds.manager, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(26) }]);
+    await store.lockAhead(ds.manager, [{ shopId: shop, orderNumber: num(25) }, { shopId: shop, orderNumber: num(26) }]);
     expect(statements).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, ObjectLiteral } from 'typeorm';
+import { Driver, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
+import type { InboxClaimedRow, InboxClaimStatement } from '@rcp/messaging';
 import { AuditLogEntity } from '@rcp/auth';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import {
@@ -58,6 +59,15 @@ type Snapshot = Map<string, unknown>;
 const normalise = (v: unknown): unknown => (v instanceof Date ? `d:${v.getTime()}` : v !== null && typeof v === 'object' ? `j:${JSON.stringify(v)}` : v);
 
 const orderKey = (shopId: string, orderNumber: string) => `${shopId}\u0000${orderNumber}`;
+
+/** An entity from the columns `<alias>_<column>` of a raw row, each value hydrated as TypeORM's own reads do. */
+function hydrate(driver: Driver, metadata: EntityMetadata, row: ObjectLiteral, alias: string): ObjectLiteral {
+  const entity = metadata.create() as ObjectLiteral;
+  for (const c of persistedColumns(metadata)) c.setEntityValue(entity, driver.prepareHydratedValue(row[`${alias}_${c.databaseName}`], c));
+  return entity;
+}
+
+const persistedColumns = (metadata: EntityMetadata) => metadata.columns.filter((c) => !c.isVirtual && !c.isVirtualProperty);
 
 /** Flow metadata for events caused by one command or message. */
 export interface FlowMeta {
@@ -119,21 +129,49 @@ export class OrderStore {
    * Locks the live orders among `keys` (any shops) in ONE statement, in (shop, order number) order, for the
    * transaction of `manager`: its next {@link OrderStore.lock} of each takes the row locked here instead of reading
    * it again (once — a second `lock` of the same order reads it anew, and a write of an order drops what was locked
-   * ahead for it). Used at the start of an inbox group (several events, one transaction): one lock statement instead of
-   * one per event. Fewer than two keys: nothing to share, no statement.
+   * ahead for it). With an inbox `claim` (see `InboxService.claimWith`) the claim runs first in the same statement and
+   * its rows are returned: an inbox transaction's de-duplication and its orders' locks in one round trip. Without a
+   * claim, fewer than two keys: nothing to share, no statement.
    */
-  async prefetch(manager: EntityManager, keys: readonly { shopId: string; orderNumber: string }[]): Promise<void> {
+  async lockAhead(manager: EntityManager, keys: readonly { shopId: string; orderNumber: string }[], claim?: InboxClaimStatement): Promise<InboxClaimedRow[] | undefined> {
     const unique = [...new Map(keys.map((k) => [orderKey(k.shopId, k.orderNumber), k])).values()];
-    if (unique.length < 2 || !manager.queryRunner?.isTransactionActive) return;
-    const orders = await this.lockQuery(manager)
-      .where(
-        'o.deleted_at IS NULL AND (o.shop_id, o.order_number) IN (SELECT * FROM unnest(CAST(:shops AS varchar[]), CAST(:numbers AS varchar[])))',
-        { shops: unique.map((k) => k.shopId), numbers: unique.map((k) => k.orderNumber) },
-      )
-      .orderBy('o.shop_id')
-      .addOrderBy('o.order_number')
-      .getMany();
-    this.prefetched.set(manager.queryRunner, new Map(orders.map((o) => [orderKey(o.shopId, o.orderNumber), this.locked(manager, o)])));
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive || (!claim && unique.length < 2)) return undefined;
+    const orders = manager.connection.getMetadata(OrderEntity);
+    const settings = manager.connection.getMetadata(ShopSettingsEntity);
+    const q = (name: string) => manager.connection.driver.escape(name);
+    const table = (metadata: EntityMetadata) => metadata.tablePath.split('.').map(q).join('.');
+    const select = (alias: string, metadata: EntityMetadata) => persistedColumns(metadata).map((c) => `${alias}.${q(c.databaseName)} AS ${q(`${alias}_${c.databaseName}`)}`).join(', ');
+    const offset = claim ? claim.params.length : 0;
+    const where = [
+      // the claim's CTE is the outer side of a lateral join the locks depend on: it runs first, whatever the plan
+      ...(claim ? ['claimed.consumers IS NOT NULL'] : []),
+      'o.deleted_at IS NULL',
+      `(o.shop_id, o.order_number) IN (SELECT * FROM unnest($${offset + 1}::varchar[], $${offset + 2}::varchar[]))`,
+    ];
+    const locked = `SELECT ${select('o', orders)}, ${select('s', settings)}
+      FROM ${table(orders)} o LEFT JOIN ${table(settings)} s ON s.shop_id = o.shop_id
+      WHERE ${where.join(' AND ')} ORDER BY o.shop_id, o.order_number FOR UPDATE OF o`;
+    const sql = claim
+      ? `WITH inbox_claim AS (${claim.sql}),
+           claimed AS (SELECT COALESCE(array_agg(consumer), '{}') AS consumers, COALESCE(array_agg(message_id::text), '{}') AS message_ids FROM inbox_claim)
+         SELECT claimed.consumers AS claimed_consumers, claimed.message_ids AS claimed_message_ids, l.*
+           FROM claimed LEFT JOIN LATERAL (${locked}) l ON true`
+      : locked;
+    const rows = (await manager.query(sql, [...(claim?.params ?? []), unique.map((k) => k.shopId), unique.map((k) => k.orderNumber)])) as ObjectLiteral[];
+    const driver = manager.connection.driver;
+    const ahead = new Map<string, OrderEntity>();
+    for (const row of rows) {
+      if (row.o_id === null || row.o_id === undefined) continue;
+      const order = hydrate(driver, orders, row, 'o') as OrderEntity;
+      this.lockedSettings.set(order, this.settings.fromRow(row.s_shop_id === null ? null : (hydrate(driver, settings, row, 's') as ShopSettingsEntity)));
+      ahead.set(orderKey(order.shopId, order.orderNumber), this.track(manager, order));
+    }
+    this.prefetched.set(queryRunner, ahead);
+    if (!claim) return undefined;
+    const first = rows[0] ?? { claimed_consumers: [], claimed_message_ids: [] };
+    const consumers = first.claimed_consumers as string[];
+    return (first.claimed_message_ids as string[]).map((message_id, i) => ({ consumer: consumers[i]!, message_id }));
   }
 
   /** Orders about to be written: what was locked ahead for them is stale from now on. */
