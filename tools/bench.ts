@@ -460,7 +460,7 @@ async function main(): Promise<void> {
     const phaseBoundary = async () => {
       if (!autovacuum) await analyzeServiceDatabases(sys);
     };
-    if (!autovacuum) log('autovacuum is off on this server: the services\' databases are analyzed at every phase boundary (as auto-analyze would)');
+    if (!autovacuum) log('autovacuum is off on this server: the services\' databases are analyzed at every phase boundary and every minute of a long phase (as auto-analyze would)');
 
     await driver.init();
     await sampler.start();
@@ -517,7 +517,9 @@ async function main(): Promise<void> {
       log(`${name} of X_max${args.rates ? ' (set by --rates)' : ''}: ${f(rate)} orders/s for ${ms / 1000} s (open model)`);
       const a = snapshot(sys);
       const startedAt = driver.completions.length;
-      await driver.openLoop(name, rate, ms);
+      // a long phase (the soak) grows the tables far beyond what the boundary's ANALYZE saw: analyze every minute
+      const analyzing = !autovacuum && ms > 60_000 ? setInterval(() => void analyzeServiceDatabases(sys).catch(() => undefined), 60_000) : undefined;
+      await driver.openLoop(name, rate, ms).finally(() => clearInterval(analyzing));
       const left = await driver.drain(30_000);
       const b = snapshot(sys);
       const completed = driver.completions.length - startedAt;
