@@ -49,6 +49,16 @@ describe('validateEnvelope', () => {
     expect(validateEnvelope({ ...base(), shopId: '../etc' })).toMatchObject({ ok: false, code: 'invalid-envelope' });
   });
 
+  it('rejects unknown envelope fields, a parsed `__proto__` key among them (it must not become the prototype)', () => {
+    const valid = JSON.stringify(base());
+    expect(validateEnvelope(Buffer.from(valid))).toMatchObject({ ok: true });
+    expect(validateEnvelope(Buffer.from(valid.replace('{', '{"extra":1,')))).toMatchObject({ ok: false, code: 'invalid-envelope', reason: expect.stringContaining('extra') });
+    const polluted = validateEnvelope(Buffer.from(valid.replace('{', '{"__proto__":{"constructor":{}},')));
+    expect(polluted).toMatchObject({ ok: false, code: 'invalid-envelope', reason: expect.stringContaining('__proto__') });
+    const inData = validateEnvelope(Buffer.from(valid.replace('"data":{', '"data":{"__proto__":{"x":1},')));
+    expect(inData).toMatchObject({ ok: false, code: 'invalid-payload', reason: expect.stringContaining('__proto__') });
+  });
+
   it('refuses data that looks like a card number (Luhn-valid 13-19 digits), but not a 32-digit transaction id', () => {
     const env = base();
     env.data.helpItem = 'card 4111 1111 1111 1111 please';

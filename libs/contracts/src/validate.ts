@@ -62,8 +62,15 @@ export function checkEnvelopeFor(contract: EventContract, envelope: EventEnvelop
   return shapeError ? { code: 'invalid-envelope', reason: shapeError } : dataRejection(contract, envelope);
 }
 
+/** class-validator's whitelist does not see an own `__proto__` key (JSON.parse makes one): refused here. */
+const hasProtoKey = (value: object) => Object.prototype.hasOwnProperty.call(value, '__proto__');
+
 function envelopeShapeError(parsed: object): string | null {
-  const envelopeErrors = validateSync(plainToInstance(EnvelopeShape, parsed), VALIDATION_OPTIONS);
+  if (hasProtoKey(parsed)) return 'invalid envelope: __proto__ is not a field';
+  // the envelope's fields are flat (its payload is validated separately): an instance over the same properties is all
+  // class-validator needs; plainToInstance would also deep-copy the payload (≈ 40 % of an envelope's validation)
+  // (spread, not Object.assign: a parsed `__proto__` key stays an own, unknown property instead of replacing the prototype)
+  const envelopeErrors = validateSync(Object.setPrototypeOf({ ...parsed }, EnvelopeShape.prototype) as EnvelopeShape, VALIDATION_OPTIONS);
   return envelopeErrors.length > 0 ? `invalid envelope: ${describeErrors(envelopeErrors)}` : null;
 }
 
@@ -78,6 +85,7 @@ function dataRejection(contract: EventContract, envelope: EventEnvelope): { ok: 
 /** Validates a payload against a contract; returns a readable description of the problems, or null. */
 export function validatePayload(contract: EventContract, data: unknown): string | null {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'data must be an object';
+  if (hasProtoKey(data)) return '__proto__ is not a field';
   const errors = validateSync(plainToInstance(contract.payload, data), VALIDATION_OPTIONS);
   return errors.length > 0 ? describeErrors(errors) : null;
 }

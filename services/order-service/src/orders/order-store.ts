@@ -51,8 +51,6 @@ export class WriteBatch {
   readonly envelopes: EventEnvelope[] = [];
 }
 
-/** Property the lock query maps the joined settings row to (moved off the entity right away). */
-const JOINED_SETTINGS = '__lockedShopSettings';
 
 /** Column values of an order as loaded (normalised for comparison), to update only what changed. */
 type Snapshot = Map<string, unknown>;
@@ -84,6 +82,8 @@ export class OrderStore {
   private readonly lockedSettings = new WeakMap<OrderEntity, PaymentSettings>();
   /** Orders locked ahead by {@link OrderStore.prefetch}, per transaction (query runner), until `lock` takes them. */
   private readonly prefetched = new WeakMap<object, Map<string, OrderEntity>>();
+  /** SQL of the lock statement, per inbox claim statement ('' = none). */
+  private readonly lockSqlCache = new Map<string, string>();
   /** Most bind parameters per write statement (more are split into further statements). */
   maxParameters = PG_MAX_PARAMETERS;
 
@@ -106,10 +106,8 @@ export class OrderStore {
       ahead!.delete(key);
       return taken;
     }
-    const order = await this.lockQuery(manager)
-      .where('o.shop_id = :shopId AND o.order_number = :orderNumber AND o.deleted_at IS NULL', { shopId, orderNumber })
-      .getOne();
-    return order ? this.locked(manager, order) : null;
+    const { orders } = await this.selectLocked(manager, [{ shopId, orderNumber }]);
+    return orders[0] ?? null;
   }
 
   /**
@@ -118,11 +116,8 @@ export class OrderStore {
    */
   async lockMany(manager: EntityManager, shopId: string, orderNumbers: string[]): Promise<Map<string, OrderEntity>> {
     if (orderNumbers.length === 0) return new Map();
-    const orders = await this.lockQuery(manager)
-      .where('o.shop_id = :shopId AND o.order_number IN (:...orderNumbers) AND o.deleted_at IS NULL', { shopId, orderNumbers })
-      .orderBy('o.order_number')
-      .getMany();
-    return new Map(orders.map((o) => [o.orderNumber, this.locked(manager, o)]));
+    const { orders } = await this.selectLocked(manager, orderNumbers.map((orderNumber) => ({ shopId, orderNumber })));
+    return new Map(orders.map((o) => [o.orderNumber, o]));
   }
 
   /**
@@ -137,63 +132,71 @@ export class OrderStore {
     const unique = [...new Map(keys.map((k) => [orderKey(k.shopId, k.orderNumber), k])).values()];
     const queryRunner = manager.queryRunner;
     if (!queryRunner?.isTransactionActive || (!claim && unique.length < 2)) return undefined;
+    const { orders, claimed } = await this.selectLocked(manager, unique, claim);
+    this.prefetched.set(queryRunner, new Map(orders.map((o) => [orderKey(o.shopId, o.orderNumber), o])));
+    return claimed;
+  }
+
+  /**
+   * The one lock statement of the store: the live orders among `keys` `FOR UPDATE` (only the order rows: a settings
+   * lock would serialise the shop) in (shop, order number) order, each with its shop's settings row, tracked; with an
+   * inbox claim as a CTE run before the locks (the outer side of the lateral join they depend on, whatever the plan)
+   * and its rows.
+   */
+  private async selectLocked(
+    manager: EntityManager,
+    keys: readonly { shopId: string; orderNumber: string }[],
+    claim?: InboxClaimStatement,
+  ): Promise<{ orders: OrderEntity[]; claimed?: InboxClaimedRow[] }> {
     const orders = manager.connection.getMetadata(OrderEntity);
     const settings = manager.connection.getMetadata(ShopSettingsEntity);
+    const rows = (await manager.query(this.lockSql(manager, claim?.sql), [...(claim?.params ?? []), keys.map((k) => k.shopId), keys.map((k) => k.orderNumber)])) as ObjectLiteral[];
+    const driver = manager.connection.driver;
+    const locked: OrderEntity[] = [];
+    for (const row of rows) {
+      if (row.o_id === null || row.o_id === undefined) continue;
+      const order = hydrate(driver, orders, row, 'o') as OrderEntity;
+      this.lockedSettings.set(order, this.settings.fromRow(row.s_shop_id === null ? null : (hydrate(driver, settings, row, 's') as ShopSettingsEntity)));
+      locked.push(this.track(manager, order));
+    }
+    if (!claim) return { orders: locked };
+    const first = rows[0] ?? { claimed_consumers: [], claimed_message_ids: [] };
+    const consumers = first.claimed_consumers as string[];
+    return { orders: locked, claimed: (first.claimed_message_ids as string[]).map((message_id, i) => ({ consumer: consumers[i]!, message_id })) };
+  }
+
+  /** SQL of {@link OrderStore.selectLocked}, built once per claim statement (the entities' columns do not change). */
+  private lockSql(manager: EntityManager, claimSql?: string): string {
+    const cached = this.lockSqlCache.get(claimSql ?? '');
+    if (cached) return cached;
     const q = (name: string) => manager.connection.driver.escape(name);
     const table = (metadata: EntityMetadata) => metadata.tablePath.split('.').map(q).join('.');
     const select = (alias: string, metadata: EntityMetadata) => persistedColumns(metadata).map((c) => `${alias}.${q(c.databaseName)} AS ${q(`${alias}_${c.databaseName}`)}`).join(', ');
-    const offset = claim ? claim.params.length : 0;
+    const orders = manager.connection.getMetadata(OrderEntity);
+    const settings = manager.connection.getMetadata(ShopSettingsEntity);
+    const offset = claimSql ? 2 : 0;
     const where = [
-      // the claim's CTE is the outer side of a lateral join the locks depend on: it runs first, whatever the plan
-      ...(claim ? ['claimed.consumers IS NOT NULL'] : []),
+      ...(claimSql ? ['claimed.consumers IS NOT NULL'] : []), // the lateral reference that orders the claim first
       'o.deleted_at IS NULL',
       `(o.shop_id, o.order_number) IN (SELECT * FROM unnest($${offset + 1}::varchar[], $${offset + 2}::varchar[]))`,
     ];
     const locked = `SELECT ${select('o', orders)}, ${select('s', settings)}
       FROM ${table(orders)} o LEFT JOIN ${table(settings)} s ON s.shop_id = o.shop_id
       WHERE ${where.join(' AND ')} ORDER BY o.shop_id, o.order_number FOR UPDATE OF o`;
-    const sql = claim
-      ? `WITH inbox_claim AS (${claim.sql}),
+    const sql = claimSql
+      ? `WITH inbox_claim AS (${claimSql}),
            claimed AS (SELECT COALESCE(array_agg(consumer), '{}') AS consumers, COALESCE(array_agg(message_id::text), '{}') AS message_ids FROM inbox_claim)
          SELECT claimed.consumers AS claimed_consumers, claimed.message_ids AS claimed_message_ids, l.*
            FROM claimed LEFT JOIN LATERAL (${locked}) l ON true`
       : locked;
-    const rows = (await manager.query(sql, [...(claim?.params ?? []), unique.map((k) => k.shopId), unique.map((k) => k.orderNumber)])) as ObjectLiteral[];
-    const driver = manager.connection.driver;
-    const ahead = new Map<string, OrderEntity>();
-    for (const row of rows) {
-      if (row.o_id === null || row.o_id === undefined) continue;
-      const order = hydrate(driver, orders, row, 'o') as OrderEntity;
-      this.lockedSettings.set(order, this.settings.fromRow(row.s_shop_id === null ? null : (hydrate(driver, settings, row, 's') as ShopSettingsEntity)));
-      ahead.set(orderKey(order.shopId, order.orderNumber), this.track(manager, order));
-    }
-    this.prefetched.set(queryRunner, ahead);
-    if (!claim) return undefined;
-    const first = rows[0] ?? { claimed_consumers: [], claimed_message_ids: [] };
-    const consumers = first.claimed_consumers as string[];
-    return (first.claimed_message_ids as string[]).map((message_id, i) => ({ consumer: consumers[i]!, message_id }));
+    this.lockSqlCache.set(claimSql ?? '', sql);
+    return sql;
   }
 
   /** Orders about to be written: what was locked ahead for them is stale from now on. */
   private forgetPrefetched(manager: EntityManager, orders: OrderEntity[]): void {
     const ahead = this.prefetched.get(manager.queryRunner ?? manager);
     if (ahead) for (const o of orders) ahead.delete(orderKey(o.shopId, o.orderNumber));
-  }
-
-  /** Orders with their shop's settings row; only the order rows are locked (a settings lock would serialise the shop). */
-  private lockQuery(manager: EntityManager) {
-    return manager
-      .createQueryBuilder(OrderEntity, 'o')
-      .leftJoinAndMapOne(`o.${JOINED_SETTINGS}`, ShopSettingsEntity, 's', 's.shop_id = o.shop_id')
-      .setLock('pessimistic_write', undefined, ['o']);
-  }
-
-  private locked(manager: EntityManager, order: OrderEntity): OrderEntity {
-    const joined = order as OrderEntity & { [JOINED_SETTINGS]?: ShopSettingsEntity | null };
-    const row = joined[JOINED_SETTINGS] ?? null;
-    delete joined[JOINED_SETTINGS];
-    this.lockedSettings.set(order, this.settings.fromRow(row));
-    return this.track(manager, order);
   }
 
   /** Remembers the order's current values so `save` writes only the columns that change. */
