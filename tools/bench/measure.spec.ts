@@ -121,42 +121,55 @@ describe('StepWindow', () => {
 });
 
 describe('startGridTimer', () => {
-  it('fires on the grid, without drifting off it tick after tick', async () => {
-    const start = performance.now();
+  // fake timers and a clock that also counts the callbacks' own (simulated) run time: deterministic on a busy machine
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('fires on the grid, without drifting off it tick after tick (each callback taking 3 ms)', () => {
+    let busy = 0;
+    const clock = () => jest.now() + busy;
+    const start = clock();
     const fired: number[] = [];
     const stop = startGridTimer(start, 10, () => {
-      fired.push(performance.now());
-      const busy = performance.now() + 3; // each callback takes 3 ms: setInterval would drift ≈ 3 ms per tick
-      while (performance.now() < busy);
-    });
-    await new Promise((r) => setTimeout(r, 305));
-    stop();
+      fired.push(clock() - start);
+      busy += 3; // setInterval would re-arm 3 ms late every time: 10, 23, 36, …
+    }, clock);
+    jest.advanceTimersByTime(300);
     expect(fired.length).toBeGreaterThanOrEqual(25);
-    // each firing lies within a timer's lateness (or its millisecond rounding) of a grid tick, not at an offset
-    // that accumulates; and no tick fires twice
-    const offsets = fired.map((t) => (t - start) % 10).map((o) => Math.min(o, 10 - o));
-    expect(Math.max(...offsets.slice(-5))).toBeLessThan(3);
-    const ticks = fired.map((t) => Math.round((t - start) / 10));
-    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(fired).toEqual(fired.map((_, i) => 10 * (i + 1)));
+    stop();
     const count = fired.length;
-    await new Promise((r) => setTimeout(r, 40));
+    jest.advanceTimersByTime(100);
     expect(fired.length).toBe(count); // stopped
   });
 
-  it('skips ticks missed by a blocked event loop and goes on with the next future one', async () => {
-    const start = performance.now();
+  it('skips ticks missed by a blocked event loop and goes on with the next future one', () => {
+    let busy = 0;
+    const clock = () => jest.now() + busy;
+    const start = clock();
     const fired: number[] = [];
     const stop = startGridTimer(start, 10, () => {
-      fired.push(performance.now());
-      if (fired.length === 1) {
-        const busy = performance.now() + 35;
-        while (performance.now() < busy);
-      }
-    });
-    await new Promise((r) => setTimeout(r, 120));
+      fired.push(clock() - start);
+      if (fired.length === 1) busy += 35; // the first callback blocks past ticks 20, 30 and 40
+    }, clock);
+    jest.advanceTimersByTime(40);
     stop();
-    expect(fired[1]! - fired[0]!).toBeGreaterThanOrEqual(35); // no burst of the three missed ticks
-    expect(fired[2]! - fired[1]!).toBeGreaterThan(5);
+    expect(fired.slice(0, 3)).toEqual([10, 50, 60]); // no burst of the missed ticks
+  });
+
+  it('never fires a tick twice when a timer fires a little early', () => {
+    let skew = 0;
+    const clock = () => jest.now() + skew;
+    const start = clock();
+    const fired: number[] = [];
+    const stop = startGridTimer(start, 10, () => {
+      fired.push(Math.round((clock() - start) * 10) / 10);
+      if (fired.length === 1) skew -= 0.5; // the clock reads 9.5 ms at the first firing's end: tick 1 is not due again
+    }, clock);
+    jest.advanceTimersByTime(35);
+    stop();
+    expect(fired.map((t) => Math.round(t / 10))).toEqual([1, 2, 3]); // each tick once
+    expect(fired.every((t) => t % 10 < 1)).toBe(true); // on (or just after) its tick, never before
   });
 
   it('refuses a non-positive period', () => {

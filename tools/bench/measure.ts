@@ -162,7 +162,7 @@ export function startGridTimer(start: number, periodMs: number, tick: () => void
       fired = k;
       tick();
       arm();
-    }, Math.max(0, start + k * periodMs - t));
+    }, Math.max(0, Math.ceil(start + k * periodMs - t))); // rounded up: Node truncates a fractional delay (fires early)
   };
   arm();
   return () => {
