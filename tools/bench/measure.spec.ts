@@ -125,49 +125,44 @@ describe('startGridTimer', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('fires on the grid, without drifting off it tick after tick (each callback taking 3 ms)', () => {
-    let busy = 0;
-    const clock = () => jest.now() + busy;
-    const start = clock();
-    const fired: number[] = [];
-    const stop = startGridTimer(start, 10, () => {
-      fired.push(clock() - start);
-      busy += 3; // setInterval would re-arm 3 ms late every time: 10, 23, 36, …
-    }, clock);
-    jest.advanceTimersByTime(300);
-    expect(fired.length).toBeGreaterThanOrEqual(25);
-    expect(fired).toEqual(fired.map((_, i) => 10 * (i + 1)));
-    stop();
-    const count = fired.length;
-    jest.advanceTimersByTime(100);
-    expect(fired.length).toBe(count); // stopped
-  });
-
-  it('skips ticks missed by a blocked event loop and goes on with the next future one', () => {
-    let busy = 0;
-    const clock = () => jest.now() + busy;
-    const start = clock();
-    const fired: number[] = [];
-    const stop = startGridTimer(start, 10, () => {
-      fired.push(clock() - start);
-      if (fired.length === 1) busy += 35; // the first callback blocks past ticks 20, 30 and 40
-    }, clock);
-    jest.advanceTimersByTime(40);
-    stop();
-    expect(fired.slice(0, 3)).toEqual([10, 50, 60]); // no burst of the missed ticks
-  });
-
-  it('never fires a tick twice when a timer fires a little early', () => {
+  /**
+   * A 10 ms grid timer run for `ms` fake milliseconds; after the n-th firing the clock moves on by what `ranFor(n)`
+   * returns (the callback's run time; negative: a clock reading early). Firings relative to the start, and how many
+   * came after stop.
+   */
+  function runGrid(ms: number, ranFor: (n: number) => number): { fired: number[]; afterStop: number } {
     let skew = 0;
     const clock = () => jest.now() + skew;
     const start = clock();
     const fired: number[] = [];
     const stop = startGridTimer(start, 10, () => {
-      fired.push(Math.round((clock() - start) * 10) / 10);
-      if (fired.length === 1) skew -= 0.5; // the clock reads 9.5 ms at the first firing's end: tick 1 is not due again
+      fired.push(clock() - start);
+      skew += ranFor(fired.length);
     }, clock);
-    jest.advanceTimersByTime(35);
+    jest.advanceTimersByTime(ms);
     stop();
+    const count = fired.length;
+    jest.advanceTimersByTime(100);
+    return { fired: fired.slice(0, count), afterStop: fired.length - count };
+  }
+
+  it('fires on the grid, without drifting off it tick after tick (each callback taking 3 ms), until stopped', () => {
+    // setInterval would re-arm 3 ms late every time: 10, 23, 36, …
+    const { fired, afterStop } = runGrid(300, () => 3);
+    expect(fired.length).toBeGreaterThanOrEqual(25);
+    expect(fired).toEqual(fired.map((_, i) => 10 * (i + 1)));
+    expect(afterStop).toBe(0);
+  });
+
+  it('skips ticks missed by a blocked event loop and goes on with the next future one', () => {
+    // the first callback blocks past ticks 20, 30 and 40: no burst of them afterwards
+    const { fired } = runGrid(40, (n) => (n === 1 ? 35 : 0));
+    expect(fired.slice(0, 3)).toEqual([10, 50, 60]);
+  });
+
+  it('never fires a tick twice when a timer fires a little early', () => {
+    // the clock reads 9.5 ms at the first firing's end: tick 1 is not due again
+    const { fired } = runGrid(35, (n) => (n === 1 ? -0.5 : 0));
     expect(fired.map((t) => Math.round(t / 10))).toEqual([1, 2, 3]); // each tick once
     expect(fired.every((t) => t % 10 < 1)).toBe(true); // on (or just after) its tick, never before
   });
