@@ -69,7 +69,6 @@ function envelopeShapeError(parsed: object): string | null {
   if (hasProtoKey(parsed)) return 'invalid envelope: __proto__ is not a field';
   // the envelope's fields are flat (its payload is validated separately): an instance over the same properties is all
   // class-validator needs; plainToInstance would also deep-copy the payload (≈ 40 % of an envelope's validation)
-  // (spread, not Object.assign: a parsed `__proto__` key stays an own, unknown property instead of replacing the prototype)
   const envelopeErrors = validateSync(Object.setPrototypeOf({ ...parsed }, EnvelopeShape.prototype) as EnvelopeShape, VALIDATION_OPTIONS);
   return envelopeErrors.length > 0 ? `invalid envelope: ${describeErrors(envelopeErrors)}` : null;
 }
