@@ -463,7 +463,7 @@ async function main(): Promise<void> {
     if (!autovacuum) log('autovacuum is off on this server: the services\' databases are analyzed at every phase boundary and every minute of a long phase (as auto-analyze would)');
 
     // the peak RSS reported is the ramp's (X_max): the baseline's 100-order SOAP requests are not our flow
-    const peakRssSinceRamp = [sys.orders, sys.gateway, sys.simulator].every((s) => s.process.pid !== undefined && resetPeakRss(s.process.pid));
+    const peakRssSinceRamp = [sys.orders, sys.gateway, sys.simulator].map((s) => s.process.pid !== undefined && resetPeakRss(s.process.pid)).every(Boolean);
 
     await driver.init();
     await sampler.start();

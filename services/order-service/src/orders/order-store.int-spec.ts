@@ -339,6 +339,14 @@ describe('OrderStore against PostgreSQL', () => {
     expect(statements).toEqual([]);
   });
 
+  it('refuses to lock outside a transaction (FOR UPDATE there would hold nothing past the statement)', async () => {
+    await tx(create(29));
+    statements.length = 0;
+    await expect(store.lock(ds.manager, shop, num(29))).rejects.toThrow(/only inside a transaction/);
+    await expect(store.lockMany(ds.manager, shop, [num(29)])).rejects.toThrow(/only inside a transaction/);
+    expect(statements).toEqual([]);
+  });
+
   it('stores the card status (jsonb) with its API log row', async () => {
     await tx(create(5));
     const report = { operationId: randomUUID(), orderNumber: num(5), found: true, cardStatus: 12, amount: 1000, brandName: 'VISA', cardNo: '****-****-****-1234', checkedAt: T0.toISOString() };

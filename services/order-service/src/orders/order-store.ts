@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Driver, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
 import type { InboxClaimedRow, InboxClaimStatement } from '@rcp/messaging';
 import { AuditLogEntity } from '@rcp/auth';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
@@ -25,7 +25,7 @@ import { EVENT_OUTBOX, EventOutbox } from '../events/outbox.port';
 import { CLOCK, Clock } from '../common/clock';
 import { ShopSettingsEntity } from '../database/entities/shop-settings.entity';
 import { ShopSettingsService } from '../shops/shop-settings.service';
-import { applyReturning, buildWriteStatements, PG_MAX_PARAMETERS, WritePlan } from './write-statements';
+import { applyReturning, buildWriteStatements, hydrate, persisted, PG_MAX_PARAMETERS, quotedTable, WritePlan } from './write-statements';
 
 const REQUEST_CONTRACTS: Record<PaymentOperation, EventContract> = {
   auth: AuthRequested,
@@ -58,14 +58,6 @@ const normalise = (v: unknown): unknown => (v instanceof Date ? `d:${v.getTime()
 
 const orderKey = (shopId: string, orderNumber: string) => `${shopId}\u0000${orderNumber}`;
 
-/** An entity from the columns `<alias>_<column>` of a raw row, each value hydrated as TypeORM's own reads do. */
-function hydrate(driver: Driver, metadata: EntityMetadata, row: ObjectLiteral, alias: string): ObjectLiteral {
-  const entity = metadata.create() as ObjectLiteral;
-  for (const c of persistedColumns(metadata)) c.setEntityValue(entity, driver.prepareHydratedValue(row[`${alias}_${c.databaseName}`], c));
-  return entity;
-}
-
-const persistedColumns = (metadata: EntityMetadata) => metadata.columns.filter((c) => !c.isVirtual && !c.isVirtualProperty);
 
 /** Flow metadata for events caused by one command or message. */
 export interface FlowMeta {
@@ -148,6 +140,8 @@ export class OrderStore {
     keys: readonly { shopId: string; orderNumber: string }[],
     claim?: InboxClaimStatement,
   ): Promise<{ orders: OrderEntity[]; claimed?: InboxClaimedRow[] }> {
+    // outside a transaction FOR UPDATE would lock nothing past the statement: a caller's bug, not a lock
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('OrderStore: orders are locked only inside a transaction');
     const orders = manager.connection.getMetadata(OrderEntity);
     const settings = manager.connection.getMetadata(ShopSettingsEntity);
     const rows = (await manager.query(this.lockSql(manager, claim?.sql), [...(claim?.params ?? []), keys.map((k) => k.shopId), keys.map((k) => k.orderNumber)])) as ObjectLiteral[];
@@ -169,9 +163,10 @@ export class OrderStore {
   private lockSql(manager: EntityManager, claimSql?: string): string {
     const cached = this.lockSqlCache.get(claimSql ?? '');
     if (cached) return cached;
-    const q = (name: string) => manager.connection.driver.escape(name);
-    const table = (metadata: EntityMetadata) => metadata.tablePath.split('.').map(q).join('.');
-    const select = (alias: string, metadata: EntityMetadata) => persistedColumns(metadata).map((c) => `${alias}.${q(c.databaseName)} AS ${q(`${alias}_${c.databaseName}`)}`).join(', ');
+    const driver = manager.connection.driver;
+    const q = (name: string) => driver.escape(name);
+    const table = (metadata: EntityMetadata) => quotedTable(driver, metadata);
+    const select = (alias: string, metadata: EntityMetadata) => persisted(metadata).map((c) => `${alias}.${q(c.databaseName)} AS ${q(`${alias}_${c.databaseName}`)}`).join(', ');
     const orders = manager.connection.getMetadata(OrderEntity);
     const settings = manager.connection.getMetadata(ShopSettingsEntity);
     const offset = claimSql ? 2 : 0;

@@ -49,7 +49,22 @@ type Unit =
   | { kind: 'row'; metadata: EntityMetadata; row: ObjectLiteral; parameters: number }
   | { kind: 'foreign'; insert: ForeignInsert; parameters: number };
 
-const persisted = (metadata: EntityMetadata) => metadata.columns.filter((c) => !c.isVirtual && !c.isVirtualProperty);
+/** The columns an entity stores in its table (virtual ones aside). */
+export const persisted = (metadata: EntityMetadata) => metadata.columns.filter((c) => !c.isVirtual && !c.isVirtualProperty);
+
+/** The entity's table, quoted for SQL (schema-qualified when it has a schema). */
+export const quotedTable = (driver: Driver, metadata: EntityMetadata) =>
+  metadata.tablePath
+    .split('.')
+    .map((part) => driver.escape(part))
+    .join('.');
+
+/** An entity from the columns `<alias>_<column>` of a raw row, each value hydrated as TypeORM's own reads do. */
+export function hydrate(driver: Driver, metadata: EntityMetadata, row: ObjectLiteral, alias: string): ObjectLiteral {
+  const entity = metadata.create() as ObjectLiteral;
+  for (const c of persisted(metadata)) c.setEntityValue(entity, driver.prepareHydratedValue(row[`${alias}_${c.databaseName}`], c));
+  return entity;
+}
 const unique = <T>(items: T[]) => [...new Set(items)];
 
 /**
@@ -122,7 +137,7 @@ function render(driver: Driver, units: Unit[]): WriteStatement {
     return `$${parameters.length}`;
   };
   const q = (name: string) => driver.escape(name);
-  const table = (metadata: EntityMetadata) => metadata.tablePath.split('.').map(q).join('.');
+  const table = (metadata: EntityMetadata) => quotedTable(driver, metadata);
   const ctes: { name: string; sql: string }[] = [];
   const entities: EntityWrite[] = [];
   let returning: ColumnMetadata[] = [];
