@@ -12,7 +12,7 @@ import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { machineLimit, meanBaselines, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
+import { machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
 import { analyzeServiceDatabases, autovacuumOn, startSystem, type RunningSystem } from './bench/system';
 
@@ -22,6 +22,8 @@ interface Args {
   shops: number;
   prof?: string;
   rampSteps: number[];
+  /** Past the planned steps the ramp doubles the concurrency while throughput still rises, up to this (0 = never). */
+  rampMax: number;
   stepMs: number;
   fixedMs: number;
   baselineMs: number;
@@ -38,12 +40,14 @@ function parseArgs(argv: string[]): Args {
     json: 'tmp/bench.json',
     shops: 2,
     rampSteps: [16, 32, 64, 128, 256],
+    rampMax: 2048,
     stepMs: 4000,
     fixedMs: 15_000,
     baselineMs: 5000,
     soakMs: 10 * 60_000,
     pollTickMs: 20,
   };
+  let rampMaxGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -56,6 +60,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--shops') a.shops = Number(v());
     else if (k === '--prof') a.prof = resolve(v());
     else if (k === '--ramp') a.rampSteps = v().split(',').map(Number);
+    else if (k === '--ramp-max') {
+      a.rampMax = Number(v());
+      rampMaxGiven = true;
+    }
     else if (k === '--step-ms') a.stepMs = Number(v());
     else if (k === '--fixed-ms') a.fixedMs = Number(v());
     else if (k === '--baseline-ms') a.baselineMs = Number(v());
@@ -69,6 +77,8 @@ function parseArgs(argv: string[]): Args {
     }
     else throw new Error(`unknown option ${k}`);
   }
+  // an explicit --ramp runs exactly its steps (A/B runs), unless --ramp-max says how far to extend it
+  if (argv.includes('--ramp') && !rampMaxGiven) a.rampMax = 0;
   return a;
 }
 
@@ -78,6 +88,13 @@ function parseArgs(argv: string[]): Args {
 // ---------------------------------------------------------------------------------------------------------------
 /** Orders per card-API request the design batches up to (GATEWAY_BATCH_MAX_ORDERS). */
 const B = 100;
+/** The ramp goes on past its planned steps while a doubling still gains this much throughput. */
+const RAMP_MIN_GAIN = 0.05;
+/**
+ * A step's warm-up lasts one turnover of the orders in flight (N completions), capped here: at N = 2048 and ≈ 100
+ * orders/s a turnover takes ≈ 20 s, and a shorter warm-up measures the wave of N/2 orders started at once.
+ */
+const MAX_WARM_MS = 25_000;
 const COUNTS = {
   /** messages published per order, by publisher */
   published: {
@@ -470,12 +487,13 @@ async function main(): Promise<void> {
 
     // ---- ramp (closed loop) -------------------------------------------------------------------------------------
     const ramp: { concurrency: number; ordersPerSecond: number; cpuPer1000: Record<string, number>; completed: number }[] = [];
-    for (const c of args.rampSteps) {
+    const rampPlan = { steps: args.rampSteps, extendTo: args.rampMax, minGain: RAMP_MIN_GAIN };
+    for (let c = nextRampStep(ramp, rampPlan); c !== undefined; c = nextRampStep(ramp, rampPlan)) {
       await phaseBoundary();
       sampler.phase = `ramp-${c}`;
       const stepStart = performance.now();
       const completedBefore = driver.completions.length;
-      const stepWindow = new StepWindow(c, stepStart, { minWindowMs: args.stepMs, maxWindowMs: Math.max(3 * args.stepMs, 12_000), maxWarmMs: 5000 });
+      const stepWindow = new StepWindow(c, stepStart, { minWindowMs: args.stepMs, maxWindowMs: Math.max(3 * args.stepMs, 12_000), maxWarmMs: MAX_WARM_MS });
       let a: CpuSnap | undefined;
       let completedAtWarm = completedBefore;
       await driver.closedLoop(`ramp-${c}`, c, () => {

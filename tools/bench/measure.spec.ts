@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, machineLimit, meanBaselines, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
+import { closedLoop, dueTick, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -117,6 +117,34 @@ describe('StepWindow', () => {
     expect(w.observe(5000, 10)).toBe('window-starts');
     expect(w.observe(16_999, 20)).toBe('measuring');
     expect(w.observe(17_000, 20)).toBe('done');
+  });
+});
+
+describe('nextRampStep', () => {
+  const plan = { steps: [16, 32, 64], extendTo: 512, minGain: 0.05 };
+  const steps = (...xs: [number, number][]) => xs.map(([concurrency, ordersPerSecond]) => ({ concurrency, ordersPerSecond }));
+
+  it('runs the planned steps first, whatever they measure', () => {
+    expect(nextRampStep([], plan)).toBe(16);
+    expect(nextRampStep(steps([16, 30]), plan)).toBe(32);
+    expect(nextRampStep(steps([16, 30], [32, 10]), plan)).toBe(64);
+  });
+
+  it('doubles past the plan while one of the last two steps beat every earlier one by the minimum gain', () => {
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50]), plan)).toBe(128);
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50], [128, 51]), plan)).toBe(256); // one flat step: noise?
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50], [128, 51], [256, 60]), plan)).toBe(512);
+  });
+
+  it('stops after two steps in a row without gain, and at the largest concurrency allowed', () => {
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50], [128, 51], [256, 52]), plan)).toBeUndefined();
+    expect(nextRampStep(steps([16, 30], [32, 60], [64, 50], [128, 62]), plan)).toBeUndefined();
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50], [128, 60], [256, 80]), plan)).toBe(512);
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50], [128, 60], [256, 80], [512, 100]), plan)).toBeUndefined();
+  });
+
+  it('runs exactly the planned steps when extending is off', () => {
+    expect(nextRampStep(steps([16, 30], [32, 40], [64, 50]), { ...plan, extendTo: 0 })).toBeUndefined();
   });
 });
 
