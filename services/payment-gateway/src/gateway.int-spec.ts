@@ -125,13 +125,17 @@ describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => 
     expect(JSON.stringify(dead)).not.toContain(SHOP.authKey);
     const lot = new ParkingLot({ url: testRabbitUrl() });
     const queue = `${namePrefix}.payment-gateway`;
-    await waitFor(async () => (await lot.list(queue)).some((m) => m.messageId === e.id), 'the parked request', 10_000);
-    expect(bus.results(e.data.operationId).filter((r) => r.type.startsWith('Auth'))).toHaveLength(0);
+    try {
+      await waitFor(async () => (await lot.list(queue)).some((m) => m.messageId === e.id), 'the parked request', 10_000);
+      expect(bus.results(e.data.operationId).filter((r) => r.type.startsWith('Auth'))).toHaveLength(0);
 
-    await sim.admin('DELETE', '/faults');
-    await new Promise((r) => setTimeout(r, 400)); // let the breaker half-open
-    const replay = await lot.replay(queue, { messageIds: [e.id] });
-    expect(replay.replayed).toEqual([e.id]);
+      await sim.admin('DELETE', '/faults');
+      await new Promise((r) => setTimeout(r, 400)); // let the breaker half-open
+      const replay = await lot.replay(queue, { messageIds: [e.id] });
+      expect(replay.replayed).toEqual([e.id]);
+    } finally {
+      await lot.close(); // its broker connection would keep the jest worker from exiting
+    }
     const r = await waitFor(() => bus.results(e.data.operationId).find((x) => x.type === 'AuthCompleted'), 'AuthCompleted after replay', 20_000);
     expect(r.data.orderNumber).toBe(order);
   });
