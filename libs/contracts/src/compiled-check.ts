@@ -39,7 +39,8 @@ function compile(cls: ValidatedClass): CompiledCheck | null {
   // the arguments class-validator's executor passes for validateSync(instance, options without groups)
   const metadatas = storage.getTargetValidationMetadatas(cls, undefined as unknown as string, false, false, undefined);
   if (metadatas.length === 0) return null; // forbidUnknownValues: class-validator refuses it
-  if (!constructsEmpty(cls, new Set(metadatas.map((m) => m.propertyName)))) return null;
+  const known = new Set(metadatas.map((m) => m.propertyName));
+  if (!constructsEmpty(cls, known)) return null;
   const rules: PropertyRules[] = [];
   for (const [property, group] of Object.entries(storage.groupByPropertyName(metadatas))) {
     const rule: PropertyRules = { property, conditions: [], checks: [] };
@@ -58,7 +59,6 @@ function compile(cls: ValidatedClass): CompiledCheck | null {
     }
     rules.push(rule);
   }
-  const known = new Set(rules.map((r) => r.property));
   const targetName = cls.name;
   return (plain) => {
     for (const key of Object.keys(plain)) if (!known.has(key)) return false; // whitelist + forbidNonWhitelisted

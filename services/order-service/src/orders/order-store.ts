@@ -51,13 +51,11 @@ export class WriteBatch {
   readonly envelopes: EventEnvelope[] = [];
 }
 
-
 /** Column values of an order as loaded (normalised for comparison), to update only what changed. */
 type Snapshot = Map<string, unknown>;
 const normalise = (v: unknown): unknown => (v instanceof Date ? `d:${v.getTime()}` : v !== null && typeof v === 'object' ? `j:${JSON.stringify(v)}` : v);
 
 const orderKey = (shopId: string, orderNumber: string) => `${shopId}\u0000${orderNumber}`;
-
 
 /** Flow metadata for events caused by one command or message. */
 export interface FlowMeta {
@@ -72,7 +70,7 @@ export class OrderStore {
   private readonly loaded = new WeakMap<OrderEntity, Snapshot>();
   /** Shop settings read in the statement that locked the order (lock, lockMany). */
   private readonly lockedSettings = new WeakMap<OrderEntity, PaymentSettings>();
-  /** Orders locked ahead by {@link OrderStore.prefetch}, per transaction (query runner), until `lock` takes them. */
+  /** Orders locked ahead by {@link OrderStore.lockAhead}, per transaction (query runner), until `lock` takes them. */
   private readonly prefetched = new WeakMap<object, Map<string, OrderEntity>>();
   /** SQL of the lock statement, per inbox claim statement ('' = none). */
   private readonly lockSqlCache = new Map<string, string>();
