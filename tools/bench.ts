@@ -194,7 +194,15 @@ function rss(sys: RunningSystem): Record<string, { peakMb: number; rssMb: number
  * under a live dispatch lease) and the services' queue depths every second.
  */
 class Sampler {
-  readonly samples: { at: number; phase: string; outbox: Record<string, { backlog: number; lagMs: number }>; queues: Record<string, number>; rss: Record<string, number> }[] = [];
+  readonly samples: {
+    at: number;
+    phase: string;
+    outbox: Record<string, { backlog: number; lagMs: number }>;
+    queues: Record<string, number>;
+    rss: Record<string, number>;
+    /** The gateway's batches were lingering (saturated), from its last logged state change. */
+    lingering: boolean;
+  }[] = [];
   phase = 'setup';
   private timer?: NodeJS.Timeout;
   private readonly pools: Record<string, Pool>;
@@ -277,7 +285,13 @@ class Sampler {
       outbox,
       queues: await this.queueDepths(),
       rss: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, v.rssMb])),
+      lingering: gatewayLingering(this.sys.gateway.output()),
     });
+  }
+  /** Share of the phase's samples in which the gateway's batches lingered (saturated). */
+  lingerShare(phase: string): number {
+    const own = this.samples.filter((x) => x.phase === phase);
+    return own.length === 0 ? 0 : own.filter((x) => x.lingering).length / own.length;
   }
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
@@ -295,6 +309,11 @@ class Sampler {
     }
     return out;
   }
+}
+
+/** Whether the gateway's last logged saturation change (`SaturationLinger`) turned the batch linger on. */
+function gatewayLingering(output: string): boolean {
+  return output.lastIndexOf('saturated: card API batches linger') > output.lastIndexOf('no longer saturated');
 }
 
 function latencies(traces: Iterable<OrderTrace>, phase: string) {
@@ -488,7 +507,7 @@ async function main(): Promise<void> {
     await sampler.start();
 
     // ---- ramp (closed loop) -------------------------------------------------------------------------------------
-    const ramp: { concurrency: number; ordersPerSecond: number; cpuPer1000: Record<string, number>; completed: number }[] = [];
+    const ramp: { concurrency: number; ordersPerSecond: number; cpuPer1000: Record<string, number>; completed: number; lingerShare: number }[] = [];
     const rampPlan = { steps: args.rampSteps, extendTo: args.rampMax, minGain: RAMP_MIN_GAIN };
     for (let c = nextRampStep(ramp, rampPlan); c !== undefined; c = nextRampStep(ramp, rampPlan)) {
       await phaseBoundary();
@@ -510,7 +529,7 @@ async function main(): Promise<void> {
       a ??= b;
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done });
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`) });
       log(`ramp concurrency ${c}: ${f(x)} orders/s (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -527,7 +546,10 @@ async function main(): Promise<void> {
     log(`X_max = ${f(Xmax)} orders/s at concurrency ${best.concurrency} (X_max/L = ${f(Xmax / L, 2)}); ${leftRamp} left after drain`);
 
     // ---- fixed arrival rates (open model) -------------------------------------------------------------------------
-    const fixed: Record<string, ReturnType<typeof latencies> & { rate: number; cpuPer1000: Record<string, number>; outbox: ReturnType<Sampler['outboxLag']>; leftAfterDrain: number }> = {};
+    const fixed: Record<
+      string,
+      ReturnType<typeof latencies> & { rate: number; cpuPer1000: Record<string, number>; outbox: ReturnType<Sampler['outboxLag']>; leftAfterDrain: number; lingerShare: number }
+    > = {};
     const phases: [string, number, number][] = [
       ['50%', 0.5, args.fixedMs],
       ['80%', 0.8, args.fixedMs],
@@ -546,7 +568,14 @@ async function main(): Promise<void> {
       const left = await driver.drain(30_000);
       const b = snapshot(sys);
       const completed = driver.completions.length - startedAt;
-      fixed[name] = { rate, ...latencies(driver.traces.values(), name), cpuPer1000: cpuPer1000(a, b, completed), outbox: sampler.outboxLag(name), leftAfterDrain: left };
+      fixed[name] = {
+        rate,
+        ...latencies(driver.traces.values(), name),
+        cpuPer1000: cpuPer1000(a, b, completed),
+        outbox: sampler.outboxLag(name),
+        leftAfterDrain: left,
+        lingerShare: sampler.lingerShare(name),
+      };
       log(`${name}: order p50 ${f(fixed[name]!.order.p50)} ms p99 ${f(fixed[name]!.order.p99)} ms; ${left} left after drain`);
     }
     sampler.phase = 'end';
@@ -612,7 +641,7 @@ async function main(): Promise<void> {
     row('per order m / t / h', `${counts.m}`, f(counts.t, 2), f(counts.h, 3));
     row('L = 1/(m/M + t/T + h/H)', f(L), ...passL.map((x) => f(x)));
     lines.push('', '-- maximum (closed loop) --');
-    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`);
+    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`);
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
     for (const [name, x] of Object.entries(fixed)) {
@@ -620,6 +649,7 @@ async function main(): Promise<void> {
       for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(x[op].p50), f(x[op].p99), f(x[op].p999));
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
+      row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`);
     }
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB (since ${peakRssSinceRamp ? 'the ramp started' : 'the process started'}) --`);
     for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');

@@ -17,6 +17,7 @@ export const RCP_METRICS = [
   'rcp_payment_operations_stuck',
   'rcp_auth_expiring',
   'rcp_circuit_breaker_state',
+  'rcp_batch_linger_ms',
   'http_request_duration_seconds_bucket',
 ] as const;
 

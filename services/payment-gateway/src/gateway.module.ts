@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EventPublisher, MessagingModule, OutboxService, currentMessageContext } from '@rcp/messaging';
@@ -7,6 +7,7 @@ import { RccsClient } from '@rcp/rccs-client';
 import { AuthModule } from '@rcp/auth';
 import { BackgroundWorker } from './background/worker';
 import { Batcher } from './batching/batcher';
+import { sampleEventLoopDelay, SaturationLinger } from './batching/linger-while-saturated';
 import { CLOCK, systemClock, type Clock } from './clock';
 import { ConfiguredCredentialsProvider, CREDENTIALS_PROVIDER, StoredCredentialsProvider, type CredentialsProvider } from './config/credentials';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
@@ -37,6 +38,8 @@ export const GATEWAY_QUEUE = 'payment-gateway';
 /** `endpoint` label of the circuit-breaker gauge (one breaker per shop guards the whole card API). */
 const CARD_API_ENDPOINT = 'rccs';
 export const BATCHER = Symbol('BATCHER');
+/** Weight of the newest 500 ms loop-delay sample in the saturation signal (a time constant of ≈ 1.4 s). */
+const SATURATION_ALPHA = 0.3;
 
 /** Replaceable collaborators (tests inject a fake clock, fake API or another credentials source). */
 export interface GatewayOverrides {
@@ -45,11 +48,17 @@ export interface GatewayOverrides {
   rccsApi?: RccsApi;
 }
 
-/** Starts the background loop after bootstrap; on shutdown flushes waiting batches, stops the loop and frees kept call slots. */
+/**
+ * Starts the background loop and the saturation sampling after bootstrap; on shutdown flushes waiting batches, stops
+ * the loop and frees kept call slots.
+ */
 @Injectable()
 export class GatewayLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  private stopSampling?: () => void;
+
   constructor(
     @Inject(BATCHER) private readonly batcher: Batcher<string, SubmitOutcome>,
+    private readonly saturation: SaturationLinger,
     private readonly worker: BackgroundWorker,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(RCCS_API) private readonly api: RccsApi,
@@ -58,9 +67,11 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     if (this.config.backgroundEnabled) this.worker.start();
+    if (this.config.batch.saturation.lingerMs > 0) this.stopSampling = sampleEventLoopDelay(this.saturation);
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopSampling?.();
     await this.batcher.close();
     await this.worker.stop();
     await this.rccsGateway.close();
@@ -164,13 +175,28 @@ export class GatewayModule {
             new Submitter(ds, g, r, clock, { attempts: config.retry.callRetries + 1, firstPollDelayMs: config.polling.firstDelayMs, submitLeaseMs }),
         },
         {
+          provide: SaturationLinger,
+          useFactory: () => {
+            const log = new Logger('batching');
+            return new SaturationLinger({ ...config.batch.saturation, alpha: SATURATION_ALPHA }, (saturated, delayMs) => {
+              const lingerMs = saturated ? config.batch.saturation.lingerMs : 0;
+              metrics.setBatchLinger(lingerMs);
+              const state = saturated ? `saturated: card API batches linger ${lingerMs} ms` : 'no longer saturated: card API batches go at once';
+              log.log(`${state} (smoothed event-loop delay ${delayMs.toFixed(2)} ms)`);
+            });
+          },
+        },
+        {
           provide: BATCHER,
-          inject: [Submitter],
-          useFactory: (s: Submitter) =>
-            new Batcher<string, SubmitOutcome>({ maxSize: config.batch.maxOrders, maxWaitMs: config.batch.maxWaitMs }, (key, ids) => {
-              const { shopId, kind } = parseBatchKey(key);
-              return s.submitBatch(shopId, kind, ids);
-            }),
+          inject: [Submitter, SaturationLinger],
+          useFactory: (s: Submitter, saturation: SaturationLinger) =>
+            new Batcher<string, SubmitOutcome>(
+              { maxSize: config.batch.maxOrders, maxWaitMs: config.batch.maxWaitMs, linger: saturation.linger },
+              (key, ids) => {
+                const { shopId, kind } = parseBatchKey(key);
+                return s.submitBatch(shopId, kind, ids);
+              },
+            ),
         },
         {
           provide: RequestIntake,

@@ -12,6 +12,7 @@ export const METRIC_NAMES = Object.freeze({
   paymentOperationsStuck: 'rcp_payment_operations_stuck',
   authExpiring: 'rcp_auth_expiring',
   circuitBreakerState: 'rcp_circuit_breaker_state',
+  batchLinger: 'rcp_batch_linger_ms',
   retries: 'rcp_retries_total',
 });
 

@@ -36,6 +36,7 @@ export class Metrics {
   private readonly stuck: Gauge;
   private readonly authExpiring: Gauge<'shop'>;
   private readonly circuit: Gauge<'shop' | 'endpoint'>;
+  private readonly batchLinger: Gauge;
   private readonly retries: Counter<'service' | 'queue'>;
 
   /** @param service value of the `service` label, e.g. `payment-gateway`. */
@@ -117,6 +118,11 @@ export class Metrics {
       name: METRIC_NAMES.circuitBreakerState,
       help: 'Card API circuit breaker state: 0 closed, 1 half-open, 2 open.',
       labelNames: ['shop', 'endpoint'],
+      registers,
+    });
+    this.batchLinger = new Gauge({
+      name: METRIC_NAMES.batchLinger,
+      help: 'Hold applied to card API batches now (ms): the linger while the gateway is saturated, else 0.',
       registers,
     });
     this.retries = new Counter({
@@ -211,6 +217,11 @@ export class Metrics {
   /** Sets the circuit breaker state of (`shop`, `endpoint`): closed 0, half-open 1, open 2. */
   setCircuitBreakerState(shop: string, endpoint: string, state: CircuitState): void {
     this.circuit.set({ shop, endpoint }, CIRCUIT_STATE_VALUES[state]);
+  }
+
+  /** Sets the hold applied to card API batches now (ms). */
+  setBatchLinger(ms: number): void {
+    this.batchLinger.set(ms);
   }
 
   /** A message of `queue` was sent to a retry tier (use when not reporting through {@link messageConsumed}). */

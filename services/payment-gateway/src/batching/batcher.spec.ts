@@ -132,4 +132,80 @@ describe('Batcher', () => {
     await expect(added).resolves.toBe('a');
     expect(b.waiting).toBe(0);
   });
+
+  describe('with a linger', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    function recording(linger: () => number, options: { maxSize?: number; maxWaitMs?: number; flushMs?: number } = {}) {
+      const flushes: { at: number; items: string[] }[] = [];
+      const started = Date.now();
+      const b = new Batcher<string, string>({ maxSize: options.maxSize ?? 100, maxWaitMs: options.maxWaitMs ?? 50, linger }, async (_k, items) => {
+        flushes.push({ at: Date.now() - started, items });
+        if (options.flushMs) await new Promise((r) => setTimeout(r, options.flushMs));
+        return items;
+      });
+      return { b, flushes };
+    }
+
+    it('holds an idle key\'s first item for the linger and sends what arrived meanwhile with it', async () => {
+      const { b, flushes } = recording(() => 100);
+      const results = [b.add('k', 'a')];
+      await jest.advanceTimersByTimeAsync(40);
+      results.push(b.add('k', 'b'));
+      await jest.advanceTimersByTimeAsync(59);
+      expect(flushes).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(Promise.all(results)).resolves.toEqual(['a', 'b']);
+      expect(flushes).toEqual([{ at: 100, items: ['a', 'b'] }]);
+    });
+
+    it('follows the linger function at every decision (0 = at once)', async () => {
+      let linger = 100;
+      const { b, flushes } = recording(() => linger);
+      const held = b.add('k', 'a');
+      await jest.advanceTimersByTimeAsync(10);
+      expect(flushes).toEqual([]);
+      await jest.advanceTimersByTimeAsync(90);
+      await held;
+      linger = 0;
+      const atOnce = b.add('k', 'b');
+      await jest.advanceTimersByTimeAsync(0);
+      await atOnce;
+      expect(flushes.map((f) => f.items)).toEqual([['a'], ['b']]);
+      expect(flushes[1]!.at).toBe(100);
+    });
+
+    it('flushes a full batch at once, even while lingering', async () => {
+      const { b, flushes } = recording(() => 1000, { maxSize: 3 });
+      const full = ['a', 'b', 'c'].map((i) => b.add('k', i));
+      await jest.advanceTimersByTimeAsync(0);
+      await expect(Promise.all(full)).resolves.toEqual(['a', 'b', 'c']);
+      expect(flushes).toEqual([{ at: 0, items: ['a', 'b', 'c'] }]);
+    });
+
+    it('holds items behind a running flush until the oldest lingered (not just maxWaitMs)', async () => {
+      const { b, flushes } = recording(() => 100, { maxWaitMs: 10, flushMs: 30 });
+      const first = b.add('k', 'a'); // flushed at 100, runs until 130
+      await jest.advanceTimersByTimeAsync(105);
+      const second = b.add('k', 'b'); // arrives during that flush
+      await jest.advanceTimersByTimeAsync(60); // the flush ended at 130; 'b' has lingered 60 ms
+      expect(flushes.map((f) => f.items)).toEqual([['a']]);
+      await jest.advanceTimersByTimeAsync(70); // 'b' flushed at 205, done at 235
+      await Promise.all([first, second]);
+      expect(flushes).toEqual([
+        { at: 100, items: ['a'] },
+        { at: 205, items: ['b'] },
+      ]);
+    });
+
+    it('close() sends lingering items at once', async () => {
+      const { b, flushes } = recording(() => 10_000);
+      const held = b.add('k', 'a');
+      await jest.advanceTimersByTimeAsync(5);
+      await b.close();
+      await expect(held).resolves.toBe('a');
+      expect(flushes).toEqual([{ at: 5, items: ['a'] }]);
+    });
+  });
 });

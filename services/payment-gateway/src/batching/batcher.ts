@@ -6,14 +6,20 @@
  * Callers may `announce` an item before the work that precedes its `add` (e.g. the intake transaction): a flush
  * "at once" then waits for the announced items of the key (still bounded by `maxWaitMs`), so a burst delivered
  * together is not split into a lone first item and the rest.
+ * An optional `linger` holds a key's first waiting item that long before its batch goes out (read at every decision,
+ * so it can follow the load: see `LingerWhileSaturated`); a full batch and `close()` still flush at once.
  */
 export interface BatcherOptions {
   maxSize: number;
   maxWaitMs: number;
+  /** Milliseconds a key's oldest waiting item is held before its batch goes out (≤ 0: no hold). Default none. */
+  linger?: () => number;
 }
 
 interface Pending<T, R> {
   item: T;
+  /** `performance.now()` when added. */
+  at: number;
   resolve(value: R): void;
   reject(err: unknown): void;
 }
@@ -53,7 +59,7 @@ export class Batcher<T, R> {
       if (!group) {
         group = this.group(key);
       }
-      group.items.push({ item, resolve, reject });
+      group.items.push({ item, resolve, reject, at: performance.now() });
       if (group.items.length >= this.options.maxSize) {
         this.flushKey(key);
         return;
@@ -61,7 +67,7 @@ export class Batcher<T, R> {
       if (group.inFlight === 0) {
         if (!group.immediate) group.immediate = setImmediate(() => this.flushIfIdle(key));
       } else if (!group.timer) {
-        group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
+        this.flushIn(key, group, this.waitBehindFlush(group));
       }
     });
   }
@@ -111,17 +117,41 @@ export class Batcher<T, R> {
     return group;
   }
 
-  /** "Flush at once": unless a flush of the key already runs or announced items are still coming (bounded wait). */
+  /**
+   * "Flush at once": unless a flush of the key already runs, announced items are still coming (bounded wait) or the
+   * oldest item is still lingering.
+   */
   private flushIfIdle(key: string): void {
     const group = this.groups.get(key);
     if (!group) return;
     group.immediate = undefined;
     if (group.items.length === 0 || group.inFlight > 0) return;
     if (group.announced > 0) {
-      if (!group.timer) group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
+      if (!group.timer) this.flushIn(key, group, this.waitBehindFlush(group));
       return;
     }
-    this.flushKey(key);
+    const hold = this.holdMs(group);
+    if (hold > 0) this.flushIn(key, group, hold);
+    else this.flushKey(key);
+  }
+
+  /** What is left of the oldest waiting item's linger (0: none, or it is over). */
+  private holdMs(group: Group<T, R>): number {
+    const linger = this.options.linger?.() ?? 0;
+    const oldest = group.items[0];
+    if (linger <= 0 || !oldest) return 0;
+    return Math.max(0, oldest.at + linger - performance.now());
+  }
+
+  /** How long items may wait behind a running flush (or announced items): `maxWaitMs`, or the linger when longer. */
+  private waitBehindFlush(group: Group<T, R>): number {
+    return Math.max(this.options.maxWaitMs, this.holdMs(group));
+  }
+
+  /** (Re)arms the key's one timer. */
+  private flushIn(key: string, group: Group<T, R>, ms: number): void {
+    if (group.timer) clearTimeout(group.timer);
+    group.timer = setTimeout(() => this.flushKey(key), ms);
   }
 
   /** Hands up to `maxSize` waiting items of the key to one flush; the rest keep waiting (or go next). */
@@ -135,7 +165,7 @@ export class Batcher<T, R> {
     const batch = group.items.splice(0, this.options.maxSize);
     if (batch.length === 0) return this.forgetIfIdle(key, group);
     if (group.items.length >= this.options.maxSize) this.flushKey(key);
-    else if (group.items.length > 0) group.timer = setTimeout(() => this.flushKey(key), this.options.maxWaitMs);
+    else if (group.items.length > 0) this.flushIn(key, group, this.waitBehindFlush(group));
     group.inFlight++;
     const run = Promise.resolve()
       .then(() => this.flush(
@@ -152,9 +182,13 @@ export class Batcher<T, R> {
       .finally(() => {
         this.running.delete(run);
         group.inFlight--;
-        // the running flush ended: whatever collected meanwhile goes out now as one batch
-        if (group.items.length > 0) this.flushKey(key);
-        else this.forgetIfIdle(key, group);
+        // the running flush ended: whatever collected meanwhile goes out as one batch, now or when its linger ends
+        if (group.items.length === 0) this.forgetIfIdle(key, group);
+        else {
+          const hold = this.holdMs(group);
+          if (hold > 0) this.flushIn(key, group, hold);
+          else this.flushKey(key);
+        }
       });
     this.running.add(run);
   }

@@ -1,10 +1,10 @@
 import { loadGatewayConfig } from './gateway-config';
 
 describe('loadGatewayConfig', () => {
-  it('applies defaults (port 3001, batch 100 / 50 ms, stuck after 1 h)', () => {
+  it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms while saturated, stuck after 1 h)', () => {
     const c = loadGatewayConfig({});
     expect(c.port).toBe(3001);
-    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50 });
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, onAboveMs: 1.2, offBelowMs: expect.closeTo(0.8, 5) } });
     expect(c.stuck.afterMs).toBe(3_600_000);
     expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
   });
@@ -20,6 +20,12 @@ describe('loadGatewayConfig', () => {
     expect(message).toMatch(/GATEWAY_PORT/);
     expect(message).toMatch(/GATEWAY_SHOPS/);
     expect(message).not.toContain(secret);
+  });
+
+  it('turns the saturation linger off with GATEWAY_BATCH_LINGER_MS=0 and derives its lower threshold', () => {
+    const c = loadGatewayConfig({ GATEWAY_BATCH_LINGER_MS: '0', GATEWAY_SATURATION_LOOP_DELAY_MS: '3' });
+    expect(c.batch.saturation).toEqual({ lingerMs: 0, onAboveMs: 3, offBelowMs: 2 });
+    expect(() => loadGatewayConfig({ GATEWAY_SATURATION_LOOP_DELAY_MS: '0' })).toThrow(/GATEWAY_SATURATION_LOOP_DELAY_MS/);
   });
 
   it('parses shops and retry tiers', () => {

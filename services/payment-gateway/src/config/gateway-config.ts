@@ -81,6 +81,10 @@ export const gatewayEnvSchema = z.object({
   /** Orders per asynchronous request (simulator default limit 100, spec §7). */
   GATEWAY_BATCH_MAX_ORDERS: envInt(100, 1, 100),
   GATEWAY_BATCH_MAX_WAIT_MS: envInt(50, 0),
+  /** Hold of a batch while the gateway is saturated (ms; 0: never hold). See `SaturationLinger`. */
+  GATEWAY_BATCH_LINGER_MS: envInt(100, 0, 5000),
+  /** Smoothed event-loop delay (ms) above which the gateway counts as saturated (off again below 2/3 of it). */
+  GATEWAY_SATURATION_LOOP_DELAY_MS: z.coerce.number().positive().max(1000).default(1.2),
   GATEWAY_PREFETCH: envInt(250, 1),
   GATEWAY_FIRST_POLL_DELAY_MS: envInt(5000, 0),
   GATEWAY_POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(2),
@@ -131,7 +135,12 @@ export interface GatewayConfig {
   exchange: string;
   namePrefix?: string;
   rccs: { endpoint: string; connectTimeoutMs: number; responseTimeoutMs: number };
-  batch: { maxOrders: number; maxWaitMs: number };
+  batch: {
+    maxOrders: number;
+    maxWaitMs: number;
+    /** Linger while saturated; `lingerMs` 0 turns it off. */
+    saturation: { lingerMs: number; onAboveMs: number; offBelowMs: number };
+  };
   prefetch: number;
   polling: { firstDelayMs: number; backoffFactor: number; maxDelayMs: number; tickMs: number; idsPerQuery: number };
   retry: { delaysMs: number[]; maxAttempts: number; callRetries: number; callRetryBaseMs: number; resubmitMaxAttempts: number };
@@ -164,7 +173,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     exchange: e.EXCHANGE,
     namePrefix: e.MESSAGING_NAME_PREFIX || undefined,
     rccs: { endpoint: e.RCCS_ENDPOINT, connectTimeoutMs: e.RCCS_CONNECT_TIMEOUT_MS, responseTimeoutMs: e.RCCS_RESPONSE_TIMEOUT_MS },
-    batch: { maxOrders: e.GATEWAY_BATCH_MAX_ORDERS, maxWaitMs: e.GATEWAY_BATCH_MAX_WAIT_MS },
+    batch: {
+      maxOrders: e.GATEWAY_BATCH_MAX_ORDERS,
+      maxWaitMs: e.GATEWAY_BATCH_MAX_WAIT_MS,
+      saturation: {
+        lingerMs: e.GATEWAY_BATCH_LINGER_MS,
+        onAboveMs: e.GATEWAY_SATURATION_LOOP_DELAY_MS,
+        offBelowMs: (e.GATEWAY_SATURATION_LOOP_DELAY_MS * 2) / 3,
+      },
+    },
     prefetch: Math.max(e.GATEWAY_PREFETCH, e.GATEWAY_BATCH_MAX_ORDERS + 1),
     polling: {
       firstDelayMs: e.GATEWAY_FIRST_POLL_DELAY_MS,

@@ -1,0 +1,70 @@
+import { sampleEventLoopDelay, SaturationLinger } from './linger-while-saturated';
+
+const options = { lingerMs: 100, onAboveMs: 1.2, offBelowMs: 0.8, alpha: 0.3 };
+
+describe('SaturationLinger', () => {
+  it('holds nothing until the smoothed loop delay rises above the threshold, then the configured linger', () => {
+    const changes: [boolean, number][] = [];
+    const s = new SaturationLinger(options, (saturated, delay) => changes.push([saturated, delay]));
+    expect(s.linger()).toBe(0);
+    s.observe(0.5);
+    s.observe(1.0);
+    expect(s.linger()).toBe(0);
+    for (let i = 0; i < 5; i++) s.observe(3);
+    expect(s.isSaturated).toBe(true);
+    expect(s.linger()).toBe(100);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]![0]).toBe(true);
+    expect(changes[0]![1]).toBeGreaterThan(1.2);
+  });
+
+  it('ignores a single spike (smoothing)', () => {
+    const s = new SaturationLinger(options);
+    for (let i = 0; i < 10; i++) s.observe(0.5);
+    s.observe(2.5); // 0.3 × 2.5 + 0.7 × 0.5 = 1.1
+    expect(s.isSaturated).toBe(false);
+    expect(s.smoothedDelayMs).toBeCloseTo(1.1, 5);
+  });
+
+  it('stays on between the two thresholds and turns off only below the lower one (hysteresis)', () => {
+    const changes: boolean[] = [];
+    const s = new SaturationLinger(options, (saturated) => changes.push(saturated));
+    s.observe(2);
+    expect(s.isSaturated).toBe(true);
+    for (let i = 0; i < 20; i++) s.observe(1.0); // between 0.8 and 1.2: no flapping
+    expect(s.isSaturated).toBe(true);
+    for (let i = 0; i < 20; i++) s.observe(0.3);
+    expect(s.isSaturated).toBe(false);
+    expect(s.linger()).toBe(0);
+    for (let i = 0; i < 20; i++) s.observe(1.0);
+    expect(s.isSaturated).toBe(false);
+    expect(changes).toEqual([true, false]);
+  });
+
+  it('refuses thresholds in the wrong order and a weight outside (0, 1]', () => {
+    expect(() => new SaturationLinger({ ...options, offBelowMs: 1.2 })).toThrow(/offBelowMs/);
+    expect(() => new SaturationLinger({ ...options, alpha: 0 })).toThrow(/alpha/);
+  });
+});
+
+describe('sampleEventLoopDelay', () => {
+  it('reports a blocked event loop as delay beyond the sampling period, and stops', async () => {
+    const samples: number[] = [];
+    const stop = sampleEventLoopDelay({ observe: (ms) => samples.push(ms) }, 100);
+    try {
+      await new Promise((r) => setTimeout(r, 120));
+      const until = Date.now() + 60;
+      while (Date.now() < until) {
+        // block the loop: the histogram's 10 ms timer runs ≈ 60 ms late once
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    } finally {
+      stop();
+    }
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...samples)).toBeGreaterThan(3);
+    const count = samples.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(samples).toHaveLength(count);
+  });
+});
