@@ -84,7 +84,7 @@ export const gatewayEnvSchema = z.object({
   /** Hold of a batch while the gateway is saturated (ms; 0: never hold). See `SaturationLinger`. */
   GATEWAY_BATCH_LINGER_MS: envInt(100, 0, 5000),
   /** Smoothed event-loop delay (ms) above which the gateway counts as saturated (off again below 2/3 of it). */
-  GATEWAY_SATURATION_LOOP_DELAY_MS: z.coerce.number().positive().max(1000).default(1.2),
+  GATEWAY_SATURATION_LOOP_DELAY_MS: z.coerce.number().positive().max(1000).default(2),
   GATEWAY_PREFETCH: envInt(250, 1),
   GATEWAY_FIRST_POLL_DELAY_MS: envInt(5000, 0),
   GATEWAY_POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(2),
