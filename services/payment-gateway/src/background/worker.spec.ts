@@ -75,11 +75,16 @@ describe('BackgroundWorker polling', () => {
   });
 });
 
+/** Scheduling is about time: the clock is jest's (a loaded CI machine stretches real sleeps of tens of ms). */
 describe('BackgroundWorker scheduling', () => {
+  const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('does not tick while idle: one pass, then sleeps (no statements every tickMs)', async () => {
     const { worker, passes, dueReads } = fakeWorker(() => null);
     worker.start();
-    await sleep(300);
+    await advance(300);
     await worker.stop();
     expect(passes).toHaveLength(1); // a 20 ms tick would have made ≈ 15
     expect(dueReads()).toBe(1);
@@ -88,10 +93,10 @@ describe('BackgroundWorker scheduling', () => {
   it('wakes at once when this process submitted a request due now', async () => {
     const { worker, signal, passes } = fakeWorker(() => null);
     worker.start();
-    await sleep(50);
+    await advance(50);
     const sent = Date.now();
     signal.notify(0);
-    await sleep(30);
+    await advance(30);
     await worker.stop();
     expect(passes).toHaveLength(2);
     expect((passes[1] as number) - sent).toBeLessThan(25);
@@ -100,11 +105,11 @@ describe('BackgroundWorker scheduling', () => {
   it('shortens its sleep to a later due time signalled, and remembers a signal that came during a pass', async () => {
     const { worker, signal, passes } = fakeWorker(() => null);
     worker.start();
-    await sleep(20);
+    await advance(20);
     signal.notify(60);
-    await sleep(40);
+    await advance(40);
     expect(passes).toHaveLength(1);
-    await sleep(60);
+    await advance(60);
     expect(passes).toHaveLength(2);
     await worker.stop();
   });
@@ -118,9 +123,9 @@ describe('BackgroundWorker scheduling', () => {
     });
     const started = Date.now();
     worker.start();
-    await sleep(40);
+    await advance(40);
     expect(passes).toHaveLength(1);
-    await sleep(100);
+    await advance(100);
     await worker.stop();
     expect(passes).toHaveLength(2);
     expect((passes[1] as number) - started).toBeGreaterThanOrEqual(70);
@@ -129,7 +134,7 @@ describe('BackgroundWorker scheduling', () => {
   it('pauses tickMs, not zero, when work is still overdue after a pass (no spinning)', async () => {
     const { worker, passes } = fakeWorker(() => -5, 50);
     worker.start();
-    await sleep(230);
+    await advance(230);
     await worker.stop();
     expect(passes.length).toBeGreaterThanOrEqual(3);
     expect(passes.length).toBeLessThanOrEqual(6);
@@ -142,22 +147,22 @@ describe('BackgroundWorker scheduling', () => {
       await w.worker.tick(); // nothing read yet: runs
       expect(w.resubmissions).toHaveLength(1);
       w.worker.start(); // its first pass has no read yet either
-      await sleep(30);
+      await advance(30);
       expect(w.resubmissions).toHaveLength(2);
       // reads say nothing is requeued: later passes (woken by signals) skip the claim
       for (let i = 0; i < 3; i++) {
         w.signal.notify(0);
-        await sleep(30);
+        await advance(30);
       }
       expect(w.passes.length).toBeGreaterThanOrEqual(5);
       expect(w.resubmissions).toHaveLength(2);
       // an operation requeued elsewhere, due in 60 ms: seen by the next read, claimed once due
       requeuedDue = 60;
       w.signal.notify(0);
-      await sleep(20);
+      await advance(20);
       requeuedDue = null;
       expect(w.resubmissions).toHaveLength(2);
-      await sleep(80);
+      await advance(80);
       expect(w.resubmissions).toHaveLength(3);
       // this worker's poller requeued operations during a pass: claimed in the same pass
       w.poller.pollDue = async () => {
@@ -166,7 +171,7 @@ describe('BackgroundWorker scheduling', () => {
         return 0;
       };
       w.signal.notify(0);
-      await sleep(30);
+      await advance(30);
       expect(w.resubmissions).toHaveLength(4);
     } finally {
       await w.worker.stop();
@@ -184,7 +189,7 @@ describe('BackgroundWorker scheduling', () => {
       return 0;
     };
     w.worker.start();
-    await sleep(100);
+    await advance(100);
     await w.worker.stop();
     expect(w.passes).toHaveLength(7); // six signalled passes back to back, then the one the last signal asked for
     // one read before the first pass's signal is known (requeued due time unknown yet), one after the last pass
@@ -201,9 +206,9 @@ describe('BackgroundWorker scheduling', () => {
       return 0;
     };
     w.worker.start();
-    await sleep(200);
+    await advance(200);
     busy = false;
-    await sleep(20);
+    await advance(20);
     await w.worker.stop();
     expect(w.passes.length).toBeGreaterThanOrEqual(20);
     expect(w.dueReads()).toBeGreaterThanOrEqual(4); // ≈ 200 ms / 40 ms

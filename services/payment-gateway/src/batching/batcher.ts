@@ -7,7 +7,7 @@
  * "at once" then waits for the announced items of the key (still bounded by `maxWaitMs`), so a burst delivered
  * together is not split into a lone first item and the rest.
  * An optional `linger` holds a key's first waiting item that long before its batch goes out (read at every decision,
- * so it can follow the load: see `LingerWhileSaturated`); a full batch and `close()` still flush at once.
+ * so it can follow the load: see `SaturationLinger`); a full batch and `close()` still flush at once.
  */
 export interface BatcherOptions {
   maxSize: number;
