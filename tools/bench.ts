@@ -8,11 +8,12 @@ import { dirname, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Pool } from 'pg';
 import { prefixed } from '@rcp/messaging';
+import { METRIC_NAMES } from '@rcp/observability';
 import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
+import { gaugeValue, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
 import { analyzeServiceDatabases, autovacuumOn, startSystem, type RunningSystem } from './bench/system';
 
@@ -200,8 +201,8 @@ class Sampler {
     outbox: Record<string, { backlog: number; lagMs: number }>;
     queues: Record<string, number>;
     rss: Record<string, number>;
-    /** The gateway's batches were lingering (saturated), from its last logged state change. */
-    lingering: boolean;
+    /** The gateway's batches were lingering (its `rcp_batch_linger_ms` > 0); undefined when /metrics did not answer. */
+    lingering?: boolean;
   }[] = [];
   phase = 'setup';
   private timer?: NodeJS.Timeout;
@@ -285,13 +286,23 @@ class Sampler {
       outbox,
       queues: await this.queueDepths(),
       rss: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, v.rssMb])),
-      lingering: gatewayLingering(this.sys.gateway.output()),
+      lingering: await this.gatewayLingering(),
     });
   }
-  /** Share of the phase's samples in which the gateway's batches lingered (saturated). */
+  /** Whether the gateway's batches linger now (saturated): its gauge, as a dashboard reads it. */
+  private async gatewayLingering(): Promise<boolean | undefined> {
+    try {
+      const res = await fetch(`${this.sys.gateway.url}/metrics`);
+      const value = gaugeValue(await res.text(), METRIC_NAMES.batchLinger);
+      return value === undefined ? undefined : value > 0;
+    } catch {
+      return undefined;
+    }
+  }
+  /** Share of the phase's samples in which the gateway's batches lingered (saturated); NaN without any reading. */
   lingerShare(phase: string): number {
-    const own = this.samples.filter((x) => x.phase === phase);
-    return own.length === 0 ? 0 : own.filter((x) => x.lingering).length / own.length;
+    const read = this.samples.filter((x) => x.phase === phase && x.lingering !== undefined);
+    return read.length === 0 ? Number.NaN : read.filter((x) => x.lingering).length / read.length;
   }
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
@@ -309,11 +320,6 @@ class Sampler {
     }
     return out;
   }
-}
-
-/** Whether the gateway's last logged saturation change (`SaturationLinger`) turned the batch linger on. */
-function gatewayLingering(output: string): boolean {
-  return output.lastIndexOf('saturated: card API batches linger') > output.lastIndexOf('no longer saturated');
 }
 
 function latencies(traces: Iterable<OrderTrace>, phase: string) {

@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
+import { closedLoop, dueTick, gaugeValue, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -197,5 +197,17 @@ describe('startGridTimer', () => {
 
   it('refuses a non-positive period', () => {
     expect(() => startGridTimer(0, 0, () => undefined)).toThrow(/periodMs/);
+  });
+});
+
+describe('gaugeValue', () => {
+  const text = ['# HELP rcp_batch_linger_ms Hold.', '# TYPE rcp_batch_linger_ms gauge', 'rcp_batch_linger_ms_other 7', 'rcp_batch_linger_ms 100', 'x 1'].join('\n');
+  it('reads the series of exactly that name', () => {
+    expect(gaugeValue(text, 'rcp_batch_linger_ms')).toBe(100);
+    expect(gaugeValue(text, 'rcp_batch_linger_ms_other')).toBe(7);
+  });
+  it('is undefined when the series is absent or not a number', () => {
+    expect(gaugeValue(text, 'rcp_missing')).toBeUndefined();
+    expect(gaugeValue('rcp_batch_linger_ms NaNx', 'rcp_batch_linger_ms')).toBeUndefined();
   });
 });

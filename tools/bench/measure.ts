@@ -241,3 +241,13 @@ export function nextRampStep(done: readonly RampStep[], plan: RampPlan): number 
   const gained = (i: number) => i >= 1 && done[i]!.ordersPerSecond >= Math.max(...done.slice(0, i).map((s) => s.ordersPerSecond)) * (1 + plan.minGain);
   return gained(done.length - 1) || gained(done.length - 2) ? last.concurrency * 2 : undefined;
 }
+
+/** The value of an unlabelled series `name` in a Prometheus text exposition, or undefined when it is absent. */
+export function gaugeValue(metricsText: string, name: string): number | undefined {
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith(`${name} `)) continue;
+    const value = Number(line.slice(name.length + 1).trim().split(' ')[0]);
+    return Number.isFinite(value) ? value : undefined;
+  }
+  return undefined;
+}

@@ -38,8 +38,6 @@ export const GATEWAY_QUEUE = 'payment-gateway';
 /** `endpoint` label of the circuit-breaker gauge (one breaker per shop guards the whole card API). */
 const CARD_API_ENDPOINT = 'rccs';
 export const BATCHER = Symbol('BATCHER');
-/** Weight of the newest 500 ms loop-delay sample in the saturation signal (a time constant of ≈ 1.4 s). */
-const SATURATION_ALPHA = 0.3;
 
 /** Replaceable collaborators (tests inject a fake clock, fake API or another credentials source). */
 export interface GatewayOverrides {
@@ -178,7 +176,7 @@ export class GatewayModule {
           provide: SaturationLinger,
           useFactory: () => {
             const log = new Logger('batching');
-            return new SaturationLinger({ ...config.batch.saturation, alpha: SATURATION_ALPHA }, (saturated, delayMs) => {
+            return new SaturationLinger(config.batch.saturation, (saturated, delayMs) => {
               const lingerMs = saturated ? config.batch.saturation.lingerMs : 0;
               metrics.setBatchLinger(lingerMs);
               const state = saturated ? `saturated: card API batches linger ${lingerMs} ms` : 'no longer saturated: card API batches go at once';

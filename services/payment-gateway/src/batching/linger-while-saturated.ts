@@ -18,11 +18,14 @@ export interface SaturationLingerOptions {
   onAboveMs: number;
   /** Smoothed delay below which it turns off again (< `onAboveMs`). */
   offBelowMs: number;
-  /** Weight of the newest sample in the moving mean (0 < alpha ≤ 1). */
-  alpha: number;
+  /** Weight of the newest sample in the moving mean (0 < alpha ≤ 1); default {@link DEFAULT_SMOOTHING}. */
+  alpha?: number;
 }
 
-export const DEFAULT_SATURATION_SAMPLE_MS = 500;
+/** How often the loop delay is sampled (ms). */
+const SAMPLE_MS = 500;
+/** Weight of the newest 500 ms sample: a time constant of ≈ 1.4 s. */
+const DEFAULT_SMOOTHING = 0.3;
 /** The sampling timer's period (ms): the histogram records it plus the delay, which is what is left after subtracting it. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
 
@@ -30,18 +33,21 @@ const LOOP_DELAY_RESOLUTION_MS = 10;
 export class SaturationLinger {
   private smoothed: number | undefined;
   private saturated = false;
+  private readonly alpha: number;
 
   constructor(
     private readonly options: SaturationLingerOptions,
     private readonly onChange?: (saturated: boolean, smoothedDelayMs: number) => void,
   ) {
+    this.alpha = options.alpha ?? DEFAULT_SMOOTHING;
     if (!(options.offBelowMs < options.onAboveMs)) throw new Error('offBelowMs must be below onAboveMs');
-    if (!(options.alpha > 0 && options.alpha <= 1)) throw new Error('alpha must be in (0, 1]');
+    if (!(this.alpha > 0 && this.alpha <= 1)) throw new Error('alpha must be in (0, 1]');
   }
 
   /** Takes one sample: the mean event-loop delay (ms) over the last period. */
   observe(delayMs: number): void {
-    const { alpha, onAboveMs, offBelowMs } = this.options;
+    const { alpha } = this;
+    const { onAboveMs, offBelowMs } = this.options;
     this.smoothed = this.smoothed === undefined ? delayMs : alpha * delayMs + (1 - alpha) * this.smoothed;
     const next = this.saturated ? this.smoothed >= offBelowMs : this.smoothed > onAboveMs;
     if (next !== this.saturated) {
@@ -67,7 +73,7 @@ export class SaturationLinger {
  * Feeds `target` the process's mean event-loop delay every `sampleMs`; returns the stop function. The timer is
  * unref'd (it never keeps a process alive).
  */
-export function sampleEventLoopDelay(target: Pick<SaturationLinger, 'observe'>, sampleMs = DEFAULT_SATURATION_SAMPLE_MS): () => void {
+export function sampleEventLoopDelay(target: Pick<SaturationLinger, 'observe'>, sampleMs = SAMPLE_MS): () => void {
   const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   histogram.enable();
   const timer = setInterval(() => {
