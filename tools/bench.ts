@@ -353,6 +353,17 @@ async function gatewayStats(sys: RunningSystem) {
   }
 }
 
+/** Card requests the gateway created (one per submit call: a request id serves one asynchronous call) in a wall-clock window. */
+async function cardRequestsCreated(sys: RunningSystem, window: { from: number; to: number }): Promise<number> {
+  const pool = new Pool({ connectionString: sys.databases.gateway.url, max: 1 });
+  try {
+    const r = await pool.query(`SELECT count(*)::int AS n FROM card_request WHERE created_at >= to_timestamp($1 / 1000.0) AND created_at < to_timestamp($2 / 1000.0)`, [window.from, window.to]);
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Rows ever inserted into each service's outbox (its `seq` sequence): the events it published. */
 async function outboxInserted(sys: RunningSystem): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -513,7 +524,17 @@ async function main(): Promise<void> {
     await sampler.start();
 
     // ---- ramp (closed loop) -------------------------------------------------------------------------------------
-    const ramp: { concurrency: number; ordersPerSecond: number; cpuPer1000: Record<string, number>; completed: number; lingerShare: number }[] = [];
+    const ramp: {
+      concurrency: number;
+      ordersPerSecond: number;
+      cpuPer1000: Record<string, number>;
+      completed: number;
+      lingerShare: number;
+      /** Wall-clock bounds of the measured window (epoch ms): the card requests created in it are the step's. */
+      window: { from: number; to: number };
+      /** Card-API submit calls (card requests created) per order completed in the window. */
+      submitPerOrder?: number;
+    }[] = [];
     const rampPlan = { steps: args.rampSteps, extendTo: args.rampMax, minGain: RAMP_MIN_GAIN };
     for (let c = nextRampStep(ramp, rampPlan); c !== undefined; c = nextRampStep(ramp, rampPlan)) {
       await phaseBoundary();
@@ -522,11 +543,13 @@ async function main(): Promise<void> {
       const completedBefore = driver.completions.length;
       const stepWindow = new StepWindow(c, stepStart, { minWindowMs: args.stepMs, maxWindowMs: Math.max(3 * args.stepMs, 12_000), maxWarmMs: MAX_WARM_MS });
       let a: CpuSnap | undefined;
+      let windowFrom = Date.now();
       let completedAtWarm = completedBefore;
       await driver.closedLoop(`ramp-${c}`, c, () => {
         const state = stepWindow.observe(performance.now(), driver.completions.length - completedBefore);
         if (state === 'window-starts') {
           a = snapshot(sys);
+          windowFrom = Date.now();
           completedAtWarm = driver.completions.length;
         }
         return state === 'done';
@@ -535,7 +558,8 @@ async function main(): Promise<void> {
       a ??= b;
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`) });
+      const window = { from: windowFrom, to: Date.now() };
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), window });
       log(`ramp concurrency ${c}: ${f(x)} orders/s (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -594,6 +618,9 @@ async function main(): Promise<void> {
     const requests = gw.requests.reduce((a, r) => a + r.requests, 0);
     const polls = gw.requests.reduce((a, r) => a + r.polls, 0);
     const submitPerOrder = requests / total;
+    for (const step of ramp) step.submitPerOrder = (await cardRequestsCreated(sys, step.window)) / step.completed;
+    // the target is "at X_max": the submits of the X_max step's window per order completed in it
+    const submitAtXmax = best.submitPerOrder ?? NaN;
     const callsPerOrder = (2 * requests + polls) / total;
     const inv = await invariants(sys, sampler, total);
     const outboxAtEnd = await outboxInserted(sys);
@@ -631,7 +658,7 @@ async function main(): Promise<void> {
       { target: '50%: p50 <= 25 ms per operation', value: `${f(opMax(p50, 'p50'))} ms (worst op)`, pass: opMax(p50, 'p50') <= 25 },
       { target: '50%: p99 <= 100 ms per operation', value: `${f(opMax(p50, 'p99'))} ms (worst op)`, pass: opMax(p50, 'p99') <= 100 },
       { target: '80%: p99 <= 250 ms per operation', value: `${f(opMax(p80, 'p99'))} ms (worst op)`, pass: opMax(p80, 'p99') <= 250 },
-      { target: 'submit calls per order <= 0.05', value: f(submitPerOrder, 3), pass: submitPerOrder <= 0.05 },
+      { target: 'submit calls per order <= 0.05 at X_max', value: `${f(submitAtXmax, 3)} (whole run ${f(submitPerOrder, 3)})`, pass: submitAtXmax <= 0.05 },
       { target: 'each service RSS <= 256 MB', value: Object.entries(rssPeak).map(([k, v]) => `${k.split(' ')[0]} ${f(v)}`).join(', '), pass: servicesRssOk },
       { target: 'invariants', value: `terminal ${inv.ordersTerminal}/${inv.ordersCreated}, ledger ${inv.simulatorExactlyOneAuthAndOneCapture}/${inv.simulatorOrders}, parked ${inv.nothingParked ? 0 : 'some'}`, pass: inv.everyOrderTerminal && inv.ledgerOk && inv.nothingParked },
     ];
@@ -647,7 +674,7 @@ async function main(): Promise<void> {
     row('per order m / t / h', `${counts.m}`, f(counts.t, 2), f(counts.h, 3));
     row('L = 1/(m/M + t/T + h/H)', f(L), ...passL.map((x) => f(x)));
     lines.push('', '-- maximum (closed loop) --');
-    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`);
+    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`);
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
     for (const [name, x] of Object.entries(fixed)) {
@@ -660,7 +687,7 @@ async function main(): Promise<void> {
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB (since ${peakRssSinceRamp ? 'the ramp started' : 'the process started'}) --`);
     for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');
     lines.push('', '-- card API and messages --');
-    row('card-API submit calls / order', f(submitPerOrder, 3));
+    row('card-API submit calls / order', f(submitPerOrder, 3), `at X_max ${f(submitAtXmax, 3)}`);
     row('card-API calls / order (all)', f(callsPerOrder, 3));
     for (const r of gw.requests) row(`  ${r.kind} batches`, `${r.requests}`, `avg ${f(r.avg_batch, 1)}`, `max ${r.max_batch}`);
     row('messages published / order', f(publishedPerOrder, 2), `code: ${counts.publishes}`);
@@ -688,7 +715,7 @@ async function main(): Promise<void> {
       fixed,
       rssAtXmax,
       rssPeakSince: peakRssSinceRamp ? 'the start of the ramp' : 'the start of the process',
-      cardApi: { submitPerOrder, callsPerOrder, ...gw },
+      cardApi: { submitPerOrder, submitPerOrderAtXmax: submitAtXmax, callsPerOrder, ...gw },
       messages: { publishedPerOrder, byPublisher: publishedBy },
       xactCommitsPerOrder: Object.fromEntries(Object.entries(commits).map(([k, v]) => [k, v / total])),
       invariants: inv,

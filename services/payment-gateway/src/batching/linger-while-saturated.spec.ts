@@ -41,6 +41,21 @@ describe('SaturationLinger', () => {
     expect(changes).toEqual([true, false]);
   });
 
+  it('keeps its state when the state-change listener throws, and reports the failure as a process warning', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const s = new SaturationLinger(options, () => {
+        throw new Error('gauge broke');
+      });
+      expect(() => s.observe(5)).not.toThrow();
+      expect(s.isSaturated).toBe(true);
+      expect(s.linger()).toBe(100);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('gauge broke'));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('refuses thresholds in the wrong order and a weight outside (0, 1]', () => {
     expect(() => new SaturationLinger({ ...options, offBelowMs: 1.2 })).toThrow(/offBelowMs/);
     expect(() => new SaturationLinger({ ...options, alpha: 0 })).toThrow(/alpha/);

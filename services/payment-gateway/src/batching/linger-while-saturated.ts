@@ -52,7 +52,16 @@ export class SaturationLinger {
     const next = this.saturated ? this.smoothed >= offBelowMs : this.smoothed > onAboveMs;
     if (next !== this.saturated) {
       this.saturated = next;
-      this.onChange?.(next, this.smoothed);
+      this.notify(next, this.smoothed);
+    }
+  }
+
+  /** A listener (metrics, a log line) that throws must not stop the sampling timer nor reach it uncaught. */
+  private notify(saturated: boolean, smoothedDelayMs: number): void {
+    try {
+      this.onChange?.(saturated, smoothedDelayMs);
+    } catch (err) {
+      process.emitWarning(`SaturationLinger: state-change listener failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
