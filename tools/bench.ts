@@ -534,6 +534,8 @@ async function main(): Promise<void> {
       window: { from: number; to: number };
       /** Card-API submit calls (card requests created) per order completed in the window. */
       submitPerOrder?: number;
+      /** False when the warm-up gave up before one turnover of the orders in flight (`StepWindow.steady`). */
+      steady: boolean;
     }[] = [];
     const rampPlan = { steps: args.rampSteps, extendTo: args.rampMax, minGain: RAMP_MIN_GAIN };
     for (let c = nextRampStep(ramp, rampPlan); c !== undefined; c = nextRampStep(ramp, rampPlan)) {
@@ -559,8 +561,8 @@ async function main(): Promise<void> {
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       const window = { from: windowFrom, to: Date.now() };
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), window });
-      log(`ramp concurrency ${c}: ${f(x)} orders/s (${driver.errors.length} errors so far)`);
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), window, steady: stepWindow.steady });
+      log(`ramp concurrency ${c}: ${f(x)} orders/s${stepWindow.steady ? '' : ' (not steady: warm-up ended before one turnover)'} (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
     const leftRamp = await driver.drain(30_000);
@@ -674,7 +676,7 @@ async function main(): Promise<void> {
     row('per order m / t / h', `${counts.m}`, f(counts.t, 2), f(counts.h, 3));
     row('L = 1/(m/M + t/T + h/H)', f(L), ...passL.map((x) => f(x)));
     lines.push('', '-- maximum (closed loop) --');
-    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`);
+    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
     for (const [name, x] of Object.entries(fixed)) {

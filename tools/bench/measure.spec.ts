@@ -117,6 +117,13 @@ describe('StepWindow', () => {
     expect(w.observe(5000, 10)).toBe('window-starts');
     expect(w.observe(16_999, 20)).toBe('measuring');
     expect(w.observe(17_000, 20)).toBe('done');
+    expect(w.steady).toBe(false);
+  });
+
+  it('is steady when its window started after a full turnover', () => {
+    const w = new StepWindow(100, 0, limits);
+    w.observe(1000, 100);
+    expect(w.steady).toBe(true);
   });
 });
 

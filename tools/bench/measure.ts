@@ -191,6 +191,7 @@ export interface StepWindowLimits {
 export class StepWindow {
   private warmAt?: number;
   private completedAtWarm = 0;
+  private turnedOver = false;
 
   constructor(
     private readonly concurrency: number,
@@ -204,11 +205,21 @@ export class StepWindow {
       if (completed < this.concurrency && at - this.startAt < this.limits.maxWarmMs) return 'warming';
       this.warmAt = at;
       this.completedAtWarm = completed;
+      this.turnedOver = completed >= this.concurrency;
       return 'window-starts';
     }
     const elapsed = at - this.warmAt;
     if (elapsed >= this.limits.maxWindowMs) return 'done';
     return elapsed >= this.limits.minWindowMs && completed - this.completedAtWarm >= this.concurrency ? 'done' : 'measuring';
+  }
+
+  /**
+   * Whether the window started after a full turnover. False when the warm-up gave up at `maxWarmMs` first: then the
+   * window measured the wave of orders the step added (on a slow host 2048 orders in flight take ≈ 40 s to turn over),
+   * which reads low — the step is reported as not steady.
+   */
+  get steady(): boolean {
+    return this.turnedOver;
   }
 }
 
