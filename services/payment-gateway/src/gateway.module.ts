@@ -176,11 +176,15 @@ export class GatewayModule {
           provide: SaturationLinger,
           useFactory: () => {
             const log = new Logger('batching');
-            return new SaturationLinger(config.batch.saturation, (saturated, delayMs) => {
-              const lingerMs = saturated ? config.batch.saturation.lingerMs : 0;
+            return new SaturationLinger(config.batch.saturation, ({ saturated, lingerMs, smoothedDelayMs, stateChanged }) => {
               metrics.setBatchLinger(lingerMs);
-              const state = saturated ? `saturated: card API batches linger ${lingerMs} ms` : 'no longer saturated: card API batches go at once';
-              log.log(`${state} (smoothed event-loop delay ${delayMs.toFixed(2)} ms)`);
+              if (!stateChanged && lingerMs < config.batch.saturation.maxLingerMs) return; // log the start, the end and the cap only
+              const state = !saturated
+                ? 'no longer saturated: card API batches go at once'
+                : stateChanged
+                  ? `saturated: card API batches linger ${lingerMs} ms`
+                  : `still saturated: card API batches linger ${lingerMs} ms (the most)`;
+              log.log(`${state} (smoothed event-loop delay ${smoothedDelayMs.toFixed(2)} ms)`);
             });
           },
         },

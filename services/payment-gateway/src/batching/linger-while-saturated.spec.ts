@@ -1,11 +1,11 @@
-import { sampleEventLoopDelay, SaturationLinger } from './linger-while-saturated';
+import { sampleEventLoopDelay, SaturationChange, SaturationLinger } from './linger-while-saturated';
 
 const options = { lingerMs: 100, onAboveMs: 1.2, offBelowMs: 0.8, alpha: 0.3 };
 
 describe('SaturationLinger', () => {
   it('holds nothing until the smoothed loop delay rises above the threshold, then the configured linger', () => {
-    const changes: [boolean, number][] = [];
-    const s = new SaturationLinger(options, (saturated, delay) => changes.push([saturated, delay]));
+    const changes: SaturationChange[] = [];
+    const s = new SaturationLinger(options, (c) => changes.push(c));
     expect(s.linger()).toBe(0);
     s.observe(0.5);
     s.observe(1.0);
@@ -13,9 +13,9 @@ describe('SaturationLinger', () => {
     for (let i = 0; i < 5; i++) s.observe(3);
     expect(s.isSaturated).toBe(true);
     expect(s.linger()).toBe(100);
-    expect(changes).toHaveLength(1);
-    expect(changes[0]![0]).toBe(true);
-    expect(changes[0]![1]).toBeGreaterThan(1.2);
+    expect(changes).toHaveLength(1); // no growth configured: one change
+    expect(changes[0]).toMatchObject({ saturated: true, lingerMs: 100, stateChanged: true });
+    expect(changes[0]!.smoothedDelayMs).toBeGreaterThan(1.2);
   });
 
   it('ignores a single spike (smoothing)', () => {
@@ -28,7 +28,7 @@ describe('SaturationLinger', () => {
 
   it('stays on between the two thresholds and turns off only below the lower one (hysteresis)', () => {
     const changes: boolean[] = [];
-    const s = new SaturationLinger(options, (saturated) => changes.push(saturated));
+    const s = new SaturationLinger(options, (c) => changes.push(c.saturated));
     s.observe(2);
     expect(s.isSaturated).toBe(true);
     for (let i = 0; i < 20; i++) s.observe(1.0); // between 0.8 and 1.2: no flapping
@@ -39,6 +39,36 @@ describe('SaturationLinger', () => {
     for (let i = 0; i < 20; i++) s.observe(1.0);
     expect(s.isSaturated).toBe(false);
     expect(changes).toEqual([true, false]);
+  });
+
+  it('grows the hold while the delay stays above the threshold, shrinks it back between the thresholds, and starts again from the first hold', () => {
+    const changes: SaturationChange[] = [];
+    const s = new SaturationLinger({ ...options, maxLingerMs: 400, growth: 2, alpha: 1 }, (c) => changes.push(c));
+    s.observe(3);
+    expect(s.linger()).toBe(100);
+    s.observe(3);
+    expect(s.linger()).toBe(200);
+    s.observe(3);
+    s.observe(3);
+    expect(s.linger()).toBe(400); // capped
+    s.observe(1.0); // relieved, still above 0.8: on, with a shorter hold
+    expect(s.linger()).toBe(200);
+    s.observe(1.0);
+    s.observe(1.0);
+    expect(s.linger()).toBe(100); // never below the first hold while on
+    s.observe(0.5);
+    expect(s.linger()).toBe(0);
+    s.observe(3);
+    expect(s.linger()).toBe(100); // a new saturation starts from the first hold
+    expect(changes.map((c) => [c.lingerMs, c.stateChanged])).toEqual([
+      [100, true],
+      [200, false],
+      [400, false],
+      [200, false],
+      [100, false],
+      [0, true],
+      [100, true],
+    ]);
   });
 
   it('keeps its state when the state-change listener throws, and reports the failure as a process warning', () => {
@@ -56,9 +86,11 @@ describe('SaturationLinger', () => {
     }
   });
 
-  it('refuses thresholds in the wrong order and a weight outside (0, 1]', () => {
+  it('refuses thresholds in the wrong order, a weight outside (0, 1], a shrinking growth and a cap below the first hold', () => {
     expect(() => new SaturationLinger({ ...options, offBelowMs: 1.2 })).toThrow(/offBelowMs/);
     expect(() => new SaturationLinger({ ...options, alpha: 0 })).toThrow(/alpha/);
+    expect(() => new SaturationLinger({ ...options, growth: 0.5 })).toThrow(/growth/);
+    expect(() => new SaturationLinger({ ...options, maxLingerMs: 50 })).toThrow(/maxLingerMs/);
   });
 });
 

@@ -1,10 +1,10 @@
 import { loadGatewayConfig } from './gateway-config';
 
 describe('loadGatewayConfig', () => {
-  it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms while saturated, stuck after 1 h)', () => {
+  it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms growing to 800 ms while saturated, stuck after 1 h)', () => {
     const c = loadGatewayConfig({});
     expect(c.port).toBe(3001);
-    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, onAboveMs: 2, offBelowMs: expect.closeTo(4 / 3, 5) } });
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 800, onAboveMs: 2, offBelowMs: expect.closeTo(4 / 3, 5) } });
     expect(c.stuck.afterMs).toBe(3_600_000);
     expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
   });
@@ -24,8 +24,14 @@ describe('loadGatewayConfig', () => {
 
   it('turns the saturation linger off with GATEWAY_BATCH_LINGER_MS=0 and derives its lower threshold', () => {
     const c = loadGatewayConfig({ GATEWAY_BATCH_LINGER_MS: '0', GATEWAY_SATURATION_LOOP_DELAY_MS: '3' });
-    expect(c.batch.saturation).toEqual({ lingerMs: 0, onAboveMs: 3, offBelowMs: 2 });
+    expect(c.batch.saturation).toEqual({ lingerMs: 0, maxLingerMs: 800, onAboveMs: 3, offBelowMs: 2 });
     expect(() => loadGatewayConfig({ GATEWAY_SATURATION_LOOP_DELAY_MS: '0' })).toThrow(/GATEWAY_SATURATION_LOOP_DELAY_MS/);
+  });
+
+  it('holds the linger at its first value when the most it may grow to is set below it', () => {
+    expect(loadGatewayConfig({ GATEWAY_BATCH_LINGER_MAX_MS: '0' }).batch.saturation).toMatchObject({ lingerMs: 100, maxLingerMs: 100 });
+    expect(loadGatewayConfig({ GATEWAY_BATCH_LINGER_MS: '50', GATEWAY_BATCH_LINGER_MAX_MS: '200' }).batch.saturation).toMatchObject({ lingerMs: 50, maxLingerMs: 200 });
+    expect(() => loadGatewayConfig({ GATEWAY_BATCH_LINGER_MAX_MS: '-1' })).toThrow(/GATEWAY_BATCH_LINGER_MAX_MS/);
   });
 
   it('parses shops and retry tiers', () => {

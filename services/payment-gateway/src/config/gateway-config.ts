@@ -81,8 +81,10 @@ export const gatewayEnvSchema = z.object({
   /** Orders per asynchronous request (simulator default limit 100, spec §7). */
   GATEWAY_BATCH_MAX_ORDERS: envInt(100, 1, 100),
   GATEWAY_BATCH_MAX_WAIT_MS: envInt(50, 0),
-  /** Hold of a batch while the gateway is saturated (ms; 0: never hold). See `SaturationLinger`. */
+  /** Hold of a batch when the gateway becomes saturated (ms; 0: never hold). See `SaturationLinger`. */
   GATEWAY_BATCH_LINGER_MS: envInt(100, 0, 5000),
+  /** Most the hold grows to while the saturation lasts (ms; below GATEWAY_BATCH_LINGER_MS: no growth). */
+  GATEWAY_BATCH_LINGER_MAX_MS: envInt(800, 0, 5000),
   /** Smoothed event-loop delay (ms) above which the gateway counts as saturated (off again below 2/3 of it). */
   GATEWAY_SATURATION_LOOP_DELAY_MS: z.coerce.number().positive().max(1000).default(2),
   GATEWAY_PREFETCH: envInt(250, 1),
@@ -139,7 +141,7 @@ export interface GatewayConfig {
     maxOrders: number;
     maxWaitMs: number;
     /** Linger while saturated; `lingerMs` 0 turns it off. */
-    saturation: { lingerMs: number; onAboveMs: number; offBelowMs: number };
+    saturation: { lingerMs: number; maxLingerMs: number; onAboveMs: number; offBelowMs: number };
   };
   prefetch: number;
   polling: { firstDelayMs: number; backoffFactor: number; maxDelayMs: number; tickMs: number; idsPerQuery: number };
@@ -178,6 +180,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxWaitMs: e.GATEWAY_BATCH_MAX_WAIT_MS,
       saturation: {
         lingerMs: e.GATEWAY_BATCH_LINGER_MS,
+        maxLingerMs: Math.max(e.GATEWAY_BATCH_LINGER_MS, e.GATEWAY_BATCH_LINGER_MAX_MS),
         onAboveMs: e.GATEWAY_SATURATION_LOOP_DELAY_MS,
         offBelowMs: (e.GATEWAY_SATURATION_LOOP_DELAY_MS * 2) / 3,
       },
