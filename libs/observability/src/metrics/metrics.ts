@@ -122,7 +122,7 @@ export class Metrics {
     });
     this.batchLinger = new Gauge({
       name: METRIC_NAMES.batchLinger,
-      help: 'Hold applied to card API batches now (ms): the linger while the gateway is saturated, else 0.',
+      help: 'Hold applied to card API batches now (ms): the linger while the gateway is saturated (grows while that lasts), else 0.',
       registers,
     });
     this.retries = new Counter({
