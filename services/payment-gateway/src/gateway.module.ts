@@ -176,9 +176,13 @@ export class GatewayModule {
           provide: SaturationLinger,
           useFactory: () => {
             const log = new Logger('batching');
+            let capLogged = false;
             return new SaturationLinger(config.batch.saturation, ({ saturated, lingerMs, smoothedDelayMs, stateChanged }) => {
               metrics.setBatchLinger(lingerMs);
-              if (!stateChanged && lingerMs < config.batch.saturation.maxLingerMs) return; // log the start, the end and the cap only
+              // log the start, the end and the first time the hold reaches its cap (it may swing around it)
+              if (stateChanged) capLogged = false;
+              else if (capLogged || lingerMs < config.batch.saturation.maxLingerMs) return;
+              else capLogged = true;
               const state = !saturated
                 ? 'no longer saturated: card API batches go at once'
                 : stateChanged

@@ -31,13 +31,13 @@ export interface SaturationLingerOptions {
   alpha?: number;
 }
 
-/** What changed at a sample: the state, or the hold (it grows while saturation lasts). */
+/** What changed at a sample: the state, or the hold (it grows while saturation lasts and shrinks once relieved). */
 export interface SaturationChange {
   saturated: boolean;
   /** The hold now (ms; 0 when not saturated). */
   lingerMs: number;
   smoothedDelayMs: number;
-  /** True when `saturated` itself changed (false: only the hold grew). */
+  /** True when `saturated` itself changed (false: only the hold grew or shrank). */
   stateChanged: boolean;
 }
 
