@@ -8,6 +8,7 @@ import { AuthModule } from '@rcp/auth';
 import { BackgroundWorker } from './background/worker';
 import { Batcher } from './batching/batcher';
 import { sampleEventLoopDelay, SaturationLinger } from './batching/linger-while-saturated';
+import { reportLinger } from './batching/report-linger';
 import { CLOCK, systemClock, type Clock } from './clock';
 import { ConfiguredCredentialsProvider, CREDENTIALS_PROVIDER, StoredCredentialsProvider, type CredentialsProvider } from './config/credentials';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
@@ -176,20 +177,10 @@ export class GatewayModule {
           provide: SaturationLinger,
           useFactory: () => {
             const log = new Logger('batching');
-            let capLogged = false;
-            return new SaturationLinger(config.batch.saturation, ({ saturated, lingerMs, smoothedDelayMs, stateChanged }) => {
-              metrics.setBatchLinger(lingerMs);
-              // log the start, the end and the first time the hold reaches its cap (it may swing around it)
-              if (stateChanged) capLogged = false;
-              else if (capLogged || lingerMs < config.batch.saturation.maxLingerMs) return;
-              else capLogged = true;
-              const state = !saturated
-                ? 'no longer saturated: card API batches go at once'
-                : stateChanged
-                  ? `saturated: card API batches linger ${lingerMs} ms`
-                  : `still saturated: card API batches linger ${lingerMs} ms (the most)`;
-              log.log(`${state} (smoothed event-loop delay ${smoothedDelayMs.toFixed(2)} ms)`);
-            });
+            return new SaturationLinger(
+              config.batch.saturation,
+              reportLinger((ms) => metrics.setBatchLinger(ms), (line) => log.log(line), config.batch.saturation.maxLingerMs),
+            );
           },
         },
         {
