@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, HttpException, Injectable, NestIntercept
 import { Reflector } from '@nestjs/core';
 import { PUBLIC_ROUTE_KEY } from '@rcp/observability';
 import type { Request } from 'express';
-import { Observable, tap } from 'rxjs';
+import { Observable, catchError, concat, defer, from, ignoreElements, throwError } from 'rxjs';
 import { AuditWriter, runWithAuditDraft } from './audit';
 import { AUDIT_KEY, AuditOptions, SHOP_PARAMS_KEY } from './decorators';
 import { Principal } from './principal';
@@ -11,7 +11,8 @@ import { READ_METHODS, auditDraftFor } from './request-context';
 /**
  * Audits every mutating route and every route marked @Audit: the handler runs with an audit draft (see
  * `AuditWriter.recordCurrent`); afterwards a row is written unless the handler already wrote its own inside its
- * transaction — `accepted`, or `refused` (4xx, with the reason) / `failed` (5xx and unexpected errors).
+ * transaction — `accepted`, or `refused` (4xx, with the reason) / `failed` (5xx and unexpected errors). The row is
+ * written before the response goes out: whoever reads the audit log after an answer finds the request in it.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -31,19 +32,16 @@ export class AuditInterceptor implements NestInterceptor {
     const draft = auditDraftFor(req, req.principal ?? null, options, shopParams);
     return new Observable((subscriber) =>
       runWithAuditDraft(draft, () =>
-        next
-          .handle()
+        concat(
+          next.handle(),
+          defer(() => (draft.recorded ? [] : from(this.audit.writeSafely({ ...draft.base, outcome: 'accepted' })).pipe(ignoreElements()))),
+        )
           .pipe(
-            tap({
-              next: () => undefined,
-              complete: () => {
-                if (!draft.recorded) void this.audit.writeSafely({ ...draft.base, outcome: 'accepted' });
-              },
-              error: (err: unknown) => {
-                const status = err instanceof HttpException ? err.getStatus() : 500;
-                const reason = err instanceof Error ? err.message : String(err);
-                void this.audit.writeSafely({ ...draft.base, outcome: status < 500 ? 'refused' : 'failed', reason: `${status}: ${reason}` });
-              },
+            catchError((err: unknown) => {
+              const status = err instanceof HttpException ? err.getStatus() : 500;
+              const reason = err instanceof Error ? err.message : String(err);
+              const row = this.audit.writeSafely({ ...draft.base, outcome: status < 500 ? 'refused' : 'failed', reason: `${status}: ${reason}` });
+              return concat(from(row).pipe(ignoreElements()), throwError(() => err));
             }),
           )
           .subscribe(subscriber),
