@@ -353,12 +353,19 @@ async function gatewayStats(sys: RunningSystem) {
   }
 }
 
-/** Card requests the gateway created (one per submit call: a request id serves one asynchronous call) in a wall-clock window. */
-async function cardRequestsCreated(sys: RunningSystem, window: { from: number; to: number }): Promise<number> {
+/**
+ * Card requests the gateway created (one per submit call: a request id serves one asynchronous call) in each
+ * wall-clock window, read over one connection.
+ */
+async function cardRequestsCreated(sys: RunningSystem, windows: readonly { from: number; to: number }[]): Promise<number[]> {
   const pool = new Pool({ connectionString: sys.databases.gateway.url, max: 1 });
   try {
-    const r = await pool.query(`SELECT count(*)::int AS n FROM card_request WHERE created_at >= to_timestamp($1 / 1000.0) AND created_at < to_timestamp($2 / 1000.0)`, [window.from, window.to]);
-    return Number(r.rows[0]?.n ?? 0);
+    const counts: number[] = [];
+    for (const w of windows) {
+      const r = await pool.query(`SELECT count(*)::int AS n FROM card_request WHERE created_at >= to_timestamp($1 / 1000.0) AND created_at < to_timestamp($2 / 1000.0)`, [w.from, w.to]);
+      counts.push(Number(r.rows[0]?.n ?? 0));
+    }
+    return counts;
   } finally {
     await pool.end();
   }
@@ -620,7 +627,8 @@ async function main(): Promise<void> {
     const requests = gw.requests.reduce((a, r) => a + r.requests, 0);
     const polls = gw.requests.reduce((a, r) => a + r.polls, 0);
     const submitPerOrder = requests / total;
-    for (const step of ramp) step.submitPerOrder = (await cardRequestsCreated(sys, step.window)) / step.completed;
+    const created = await cardRequestsCreated(sys, ramp.map((step) => step.window));
+    ramp.forEach((step, i) => (step.submitPerOrder = step.completed > 0 ? created[i]! / step.completed : NaN));
     // the target is "at X_max": the submits of the X_max step's window per order completed in it
     const submitAtXmax = best.submitPerOrder ?? NaN;
     const callsPerOrder = (2 * requests + polls) / total;
