@@ -27,9 +27,13 @@ export const orderEnvSchema = z.object({
   /** Prefix for exchange and queue names (test isolation); empty in production. */
   MESSAGING_NAME_PREFIX: z.string().default(''),
   ORDER_QUEUE: z.string().min(1).default('order-service'),
-  ORDER_PREFETCH: envInt(20, 1, 1000),
+  /**
+   * Unacknowledged events at a time. The consumer's throughput is this many over the time an event takes from
+   * delivery to acknowledgement, so it is twice `ORDER_INBOX_GROUP_MAX`: both group transactions can run full.
+   */
+  ORDER_PREFETCH: envInt(100, 1, 1000),
   /** Inbox group commit: consumed events that wait for a transaction share one, up to this many; 1 = one per event. */
-  ORDER_INBOX_GROUP_MAX: envInt(20, 1, 1000),
+  ORDER_INBOX_GROUP_MAX: envInt(50, 1, 1000),
   OUTBOX_POLL_INTERVAL_MS: envInt(500, 10, 60_000),
   /** 0 disables the periodic job (tests run jobs explicitly). */
   EXPIRY_JOB_INTERVAL_MS: envInt(10 * 60_000, 0),
