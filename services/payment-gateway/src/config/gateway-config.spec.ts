@@ -4,7 +4,7 @@ describe('loadGatewayConfig', () => {
   it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms growing to 800 ms while saturated, stuck after 1 h)', () => {
     const c = loadGatewayConfig({});
     expect(c.port).toBe(3001);
-    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 800, onAboveMs: 2, offBelowMs: expect.closeTo(4 / 3, 5) } });
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 800, onAboveMs: 1, offBelowMs: expect.closeTo(2 / 3, 5) } });
     expect(c.stuck.afterMs).toBe(3_600_000);
     expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
   });
