@@ -29,7 +29,8 @@ export const orderEnvSchema = z.object({
   ORDER_QUEUE: z.string().min(1).default('order-service'),
   /**
    * Unacknowledged events at a time. The consumer's throughput is this many over the time an event takes from
-   * delivery to acknowledgement, so it is twice `ORDER_INBOX_GROUP_MAX`: both group transactions can run full.
+   * delivery to acknowledgement; the default is twice the default `ORDER_INBOX_GROUP_MAX`, so both group
+   * transactions can run full — raise the two together.
    */
   ORDER_PREFETCH: envInt(100, 1, 1000),
   /** Inbox group commit: consumed events that wait for a transaction share one, up to this many; 1 = one per event. */
