@@ -130,3 +130,48 @@ export async function memoryWatermark(): Promise<string | undefined> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * What holds messages unacknowledged, for a failure report: the broker's consumers and channels with unacked
+ * messages on `queues`, and every backend of `databases` that is inside a transaction or not idle (with what it waits
+ * on). Best effort: a failing look is reported as such.
+ */
+export async function describeUnacked(queues: string[], databases: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const wanted = new Set(queues);
+  try {
+    const consumers = JSON.parse(
+      (await rabbitmqctl(['list_consumers', '-q', '--formatter', 'json', 'queue_name', 'channel_pid', 'consumer_tag', 'prefetch_count'])) || '[]',
+    ) as { queue_name: string; channel_pid: string; consumer_tag: string; prefetch_count: number }[];
+    const channels = JSON.parse(
+      (await rabbitmqctl(['list_channels', '-q', '--formatter', 'json', 'pid', 'name', 'messages_unacknowledged', 'consumer_count'])) || '[]',
+    ) as { pid: string; name: string; messages_unacknowledged: number; consumer_count: number }[];
+    const unackedByChannel = new Map(channels.map((c) => [c.pid, c]));
+    for (const c of consumers.filter((c) => wanted.has(c.queue_name))) {
+      const ch = unackedByChannel.get(c.channel_pid);
+      lines.push(`consumer ${c.consumer_tag} on ${c.queue_name}: channel ${ch?.name ?? c.channel_pid}, ${ch?.messages_unacknowledged ?? '?'} unacked, prefetch ${c.prefetch_count}`);
+    }
+    if (!consumers.some((c) => wanted.has(c.queue_name))) lines.push(`no consumers on ${queues.join(', ')}`);
+  } catch (err) {
+    lines.push(`broker consumers not listed: ${(err as Error).message}`);
+  }
+  try {
+    const rows = await withAdminDb(async (c) => {
+      const r = await c.query(
+        `SELECT datname, pid, state, wait_event_type, wait_event, client_port,
+                round(extract(epoch FROM now() - xact_start) * 1000) AS xact_ms, left(query, 120) AS query
+           FROM pg_stat_activity
+          WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid() AND (state <> 'idle' OR xact_start IS NOT NULL)`,
+        [databases],
+      );
+      return r.rows as { datname: string; pid: number; state: string; wait_event_type: string | null; wait_event: string | null; client_port: number; xact_ms: string | null; query: string }[];
+    });
+    for (const b of rows) {
+      lines.push(`backend ${b.pid} (${b.datname}, client port ${b.client_port}): ${b.state}, waiting ${b.wait_event_type ?? '-'}/${b.wait_event ?? '-'}, transaction ${b.xact_ms ?? '-'} ms: ${b.query}`);
+    }
+    if (rows.length === 0) lines.push('no database backend of ours is in a transaction');
+  } catch (err) {
+    lines.push(`database backends not listed: ${(err as Error).message}`);
+  }
+  return lines;
+}

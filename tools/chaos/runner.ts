@@ -1,5 +1,5 @@
 import { checkInvariants, type BusEvent, type LedgerEntry, type Observation, type ParkedRef } from './invariants';
-import { listQueues, sharedActivity, sleep } from './infra';
+import { describeUnacked, listQueues, sharedActivity, sleep } from './infra';
 import { Load } from './load';
 import type { ScenarioResult } from './report';
 import type { Scenario, ScenarioContext } from './scenarios';
@@ -107,6 +107,7 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
       await sleep(1000);
       queues = await depths();
     }
+    if (busy(queues)) await explainBusyQueues(sys, queues, depths, busy, result.notes);
     const observation: Observation = {
       orders: load.tracked(),
       ledger,
@@ -178,4 +179,33 @@ async function readParked(sys: ChaosSystem): Promise<ParkedRef[]> {
     for (const m of list) out.push({ queue, messageId: m.messageId ?? '(no id)', code: m.code, type: m.type, reason: m.reason });
   }
   return out;
+}
+
+type QueueDepth = { queue: string; ready: number; unacked: number };
+
+/**
+ * Messages still ready or unacknowledged after settling fail the scenario (the queues as first seen count); this adds
+ * to the report what holds them — consumers, channels, our database backends in a transaction — and whether they
+ * clear within 10 s more, so a rare failure in CI can be understood from its report alone.
+ */
+async function explainBusyQueues(
+  sys: ChaosSystem,
+  queues: QueueDepth[],
+  depths: () => Promise<QueueDepth[]>,
+  busy: (qs: QueueDepth[]) => boolean,
+  notes: string[],
+): Promise<void> {
+  const stuck = queues.filter((q) => !q.queue.endsWith('.dlq') && q.ready + q.unacked > 0).map((q) => q.queue);
+  for (const line of await describeUnacked(stuck, sys.databaseNames())) notes.push(`after settling: ${line}`);
+  const started = Date.now();
+  let later = queues;
+  while (busy(later) && Date.now() - started < 10_000) {
+    await sleep(500);
+    later = await depths().catch(() => later);
+  }
+  notes.push(
+    busy(later)
+      ? `still not drained 10 s later: ${later.filter((q) => q.ready + q.unacked > 0 && !q.queue.endsWith('.dlq')).map((q) => `${q.queue} ${q.ready} ready / ${q.unacked} unacked`).join(', ')}`
+      : `drained ${((Date.now() - started) / 1000).toFixed(1)} s later`,
+  );
 }
