@@ -5,7 +5,7 @@ import * as amqp from 'amqplib';
 import { Client } from 'pg';
 import { parse } from 'yaml';
 import { generateApiKey } from '@rcp/auth';
-import { resolveTopology } from '@rcp/messaging';
+import { deletePrefixedTopology } from '@rcp/messaging';
 import {
   createTestDatabase,
   spawnService,
@@ -195,12 +195,7 @@ async function deleteRunQueues(rabbitUrl: string, prefix: string): Promise<void>
   if (!connection) return;
   try {
     const channel = await connection.createChannel();
-    for (const service of ['order-service', 'payment-gateway']) {
-      const consumer = resolveTopology({ namePrefix: prefix, queue: service }).consumer;
-      if (!consumer) continue;
-      const names = [consumer.queue, consumer.dlq, ...consumer.retryTiers.flatMap((t) => t.queues.map((q) => q.name))];
-      for (const name of names) await channel.deleteQueue(name).catch(() => undefined);
-    }
+    for (const service of ['order-service', 'payment-gateway']) await deletePrefixedTopology(channel, { namePrefix: prefix, queue: service });
   } catch {
     // best effort: what is left expires by itself
   } finally {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEnvelope, OrderShipped, type EventEnvelope } from '@rcp/contracts';
 import { generateApiKey } from '@rcp/auth';
-import { EventPublisher, ParkingLot, resolveTopology } from '@rcp/messaging';
+import { deletePrefixedTopology, EventPublisher, ParkingLot, resolveTopology } from '@rcp/messaging';
 import { Keyring } from '@rcp/secrets';
 import { createTestDatabase, freePort, spawnService, testRabbitUrl, uniqueName, type SpawnedService, type TestDatabase } from '@rcp/testing';
 import type { BusEvent, Notification } from './invariants';
@@ -208,9 +208,15 @@ export class Bus {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Deletes the collector queue and, once the services stopped, the run's consumer topologies (queue, retry tiers,
+   * parking lot of each service): left to `x-expires`, back-to-back runs pile up quorum queues and their file handles.
+   */
+  async close(services: readonly string[] = []): Promise<void> {
     this.closing = true;
     await this.channel?.deleteQueue(this.queue).catch(() => undefined);
+    const channel = this.channel;
+    if (channel) for (const queue of services) await deletePrefixedTopology(channel, { namePrefix: this.namePrefix, queue }).catch(() => undefined);
     await this.conn?.close().catch(() => undefined);
   }
 }
@@ -473,7 +479,7 @@ export class ChaosSystem {
     for (const name of ['order-service', 'notification-service', 'payment-gateway', 'rccs-simulator'] as const) {
       await this.services[name]?.stop().catch(() => undefined);
     }
-    await this.bus.close();
+    await this.bus.close(Object.keys(this.amqpProxies));
     await this.webhooks.close();
     for (const p of [...Object.values(this.amqpProxies), ...Object.values(this.pgProxies)]) await p.close();
     for (const d of Object.values(this.dbs)) await d.drop().catch(() => undefined);

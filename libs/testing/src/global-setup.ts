@@ -1,9 +1,11 @@
 import * as net from 'node:net';
+import { localBrokerFileLimit, MIN_BROKER_FILE_DESCRIPTORS } from './broker-file-limit';
 import { DEFAULT_DATABASE_URL, DEFAULT_RABBITMQ_URL } from './infra';
 
 /**
  * Jest global setup of the integration tier. Decision order:
- * 1. `DATABASE_URL` / `RABBITMQ_URL` set, or the local services answering on their default ports → use them;
+ * 1. `DATABASE_URL` / `RABBITMQ_URL` set, or the local services answering on their default ports → use them (a
+ *    RabbitMQ on this machine with too few file descriptors for the tier's quorum queues fails the run at once);
  * 2. otherwise a container runtime that actually answers → start PostgreSQL and RabbitMQ with testcontainers;
  * 3. otherwise fail loudly, naming what to set. Integration tests are never skipped silently.
  */
@@ -15,6 +17,14 @@ export default async function globalSetup(): Promise<void> {
   if (dbUp && mqUp) {
     process.env.DATABASE_URL = dbUrl;
     process.env.RABBITMQ_URL = mqUrl;
+    const fileLimit = localBrokerFileLimit(mqUrl);
+    if (fileLimit !== undefined && fileLimit < MIN_BROKER_FILE_DESCRIPTORS) {
+      throw new Error(
+        `RabbitMQ at ${redact(mqUrl)} runs with ${fileLimit} file descriptors; the integration tests need at least ` +
+          `${MIN_BROKER_FILE_DESCRIPTORS} (their quorum queues hold ≈ 3 file handles each, and at the limit the broker stops accepting ` +
+          `connections mid-run). Run 'bash tools/dev/local-infra.sh' once: it restarts RabbitMQ with 20000 (CI does this).`,
+      );
+    }
     return;
   }
   if (await startContainers(!dbUp, !mqUp)) return;
