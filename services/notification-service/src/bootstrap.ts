@@ -40,12 +40,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     applyJsonBodyParser(app, { limit: '1mb' });
     app.useGlobalPipes(createValidationPipe());
     app.connectMicroservice({ strategy: app.get<RabbitMqServer>(NOTIFICATION_CONSUMER) });
-    await withTimeout(
-      app.startAllMicroservices(),
-      env.NOTIFY_BROKER_CONNECT_TIMEOUT_MS,
-      `RabbitMQ at ${redactUrl(env.RABBITMQ_URL)} did not accept the consumer within ${env.NOTIFY_BROKER_CONNECT_TIMEOUT_MS} ms ` +
-        `(start it, e.g. 'docker compose up -d rabbitmq', or set RABBITMQ_URL)`,
-    );
+    await app.startAllMicroservices(); // bounded by NOTIFY_BROKER_CONNECT_TIMEOUT_MS (the consumer's start timeout)
     await app.listen(env.NOTIFY_PORT, '0.0.0.0');
   } catch (err) {
     await app.close().catch(() => undefined);
@@ -53,16 +48,4 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   }
   if (options.logger !== false) log.info(`listening on :${env.NOTIFY_PORT}; database ${redactUrl(env.NOTIFY_DATABASE_URL)}; broker ${redactUrl(env.RABBITMQ_URL)}`);
   return app;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -24,6 +24,7 @@ export const MessagingWiring = {
       maxAttempts: env.NOTIFY_CONSUMER_MAX_ATTEMPTS,
       closeTimeoutMs: env.NOTIFY_SHUTDOWN_TIMEOUT_MS,
       connectionName: 'consumer:notification-service',
+      startTimeoutMs: env.NOTIFY_BROKER_CONNECT_TIMEOUT_MS,
       observer,
     });
   },

@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { EventEnvelope, validateEnvelope } from '@rcp/contracts';
+import { redactUrl } from '@rcp/config';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_PREFETCH, HEADERS } from '../constants';
 import { connectBroker, withTimeout } from '../connection';
 import { HandlerTimeoutError, classifyError } from '../errors';
@@ -44,6 +45,12 @@ export interface RabbitMqServerOptions {
   /** `connection_name` client property; default `consumer:<queue>`. */
   connectionName?: string;
   /**
+   * `listen` reports an error naming the broker when the consumer is not set up within this time (ms), so a service
+   * whose broker does not answer fails its boot with a clear message (and its orchestrator restarts it) instead of
+   * waiting silently; default 60000. Reconnects after the first start are not bounded by it.
+   */
+  startTimeoutMs?: number;
+  /**
    * How often the parking-lot depth is probed (passive `checkQueue` of `<queue>.dlq`) and reported to
    * `observer.onParkingLotDepth` (ms); default 15000; 0 disables. Only runs when the observer has that hook.
    */
@@ -56,6 +63,8 @@ export interface RabbitMqServerOptions {
 export type ParkCode = string;
 
 const PUBLISH_TIMEOUT_MS = 5000;
+/** Default of {@link RabbitMqServerOptions.startTimeoutMs}. */
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && err.name === 'TimeoutError';
@@ -113,6 +122,13 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     this.closing = false;
     let started = false;
+    const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    const startTimer = setTimeout(() => {
+      if (started) return;
+      started = true;
+      callback(new Error(`RabbitMQ at ${redactUrl(this.options.url)} did not accept the consumer of ${this.consumer.queue} within ${startTimeoutMs} ms (is it running and reachable? set RABBITMQ_URL)`));
+    }, startTimeoutMs);
+    startTimer.unref?.();
     const connection = connectBroker({
       url: this.options.url,
       connectionName: this.options.connectionName ?? `consumer:${this.consumer.queue}`,
@@ -130,12 +146,14 @@ export class RabbitMqServer extends Server implements CustomTransportStrategy {
           this.log.error(`setting up ${this.consumer.queue} failed: ${errorMessage(err)}`);
           if (!started) {
             started = true;
+            clearTimeout(startTimer);
             callback(err);
           }
           throw err;
         }
         if (!started) {
           started = true;
+          clearTimeout(startTimer);
           callback();
         }
       },
