@@ -100,14 +100,14 @@ export async function runScenario(sys: ChaosSystem, scenario: Scenario, index: n
     }
     const parked = await readParked(sys);
     const depths = async () => (await listQueues(sys.namePrefix)).map((q) => ({ queue: q.name, ready: q.ready, unacked: q.unacked }));
-    const busy = (qs: { queue: string; ready: number; unacked: number }[]) => qs.some((q) => !q.queue.endsWith('.dlq') && q.ready + q.unacked > 0);
+    const busy = (qs: QueueDepth[]) => qs.some(holdsMessages);
     let queues = await depths();
     for (let i = 0; i < 3 && busy(queues); i++) {
       // in-flight acks: look again before calling anything stranded
       await sleep(1000);
       queues = await depths();
     }
-    if (busy(queues)) await explainBusyQueues(sys, queues, depths, busy, result.notes);
+    if (busy(queues)) await explainBusyQueues(sys, queues, depths, result.notes);
     const observation: Observation = {
       orders: load.tracked(),
       ledger,
@@ -183,29 +183,29 @@ async function readParked(sys: ChaosSystem): Promise<ParkedRef[]> {
 
 type QueueDepth = { queue: string; ready: number; unacked: number };
 
+/** A queue other than a parking lot that still holds ready or unacknowledged messages. */
+function holdsMessages(q: QueueDepth): boolean {
+  return !q.queue.endsWith('.dlq') && q.ready + q.unacked > 0;
+}
+
 /**
  * Messages still ready or unacknowledged after settling fail the scenario (the queues as first seen count); this adds
  * to the report what holds them — consumers, channels, our database backends in a transaction — and whether they
  * clear within 10 s more, so a rare failure in CI can be understood from its report alone.
  */
-async function explainBusyQueues(
-  sys: ChaosSystem,
-  queues: QueueDepth[],
-  depths: () => Promise<QueueDepth[]>,
-  busy: (qs: QueueDepth[]) => boolean,
-  notes: string[],
-): Promise<void> {
-  const stuck = queues.filter((q) => !q.queue.endsWith('.dlq') && q.ready + q.unacked > 0).map((q) => q.queue);
+async function explainBusyQueues(sys: ChaosSystem, queues: QueueDepth[], depths: () => Promise<QueueDepth[]>, notes: string[]): Promise<void> {
+  const stuck = queues.filter(holdsMessages).map((q) => q.queue);
   for (const line of await describeUnacked(stuck, sys.databaseNames())) notes.push(`after settling: ${line}`);
   const started = Date.now();
   let later = queues;
-  while (busy(later) && Date.now() - started < 10_000) {
+  while (later.some(holdsMessages) && Date.now() - started < 10_000) {
     await sleep(500);
     later = await depths().catch(() => later);
   }
+  const still = later.filter(holdsMessages);
   notes.push(
-    busy(later)
-      ? `still not drained 10 s later: ${later.filter((q) => q.ready + q.unacked > 0 && !q.queue.endsWith('.dlq')).map((q) => `${q.queue} ${q.ready} ready / ${q.unacked} unacked`).join(', ')}`
+    still.length > 0
+      ? `still not drained 10 s later: ${still.map((q) => `${q.queue} ${q.ready} ready / ${q.unacked} unacked`).join(', ')}`
       : `drained ${((Date.now() - started) / 1000).toFixed(1)} s later`,
   );
 }
