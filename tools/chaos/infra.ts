@@ -144,8 +144,8 @@ export async function describeUnacked(queues: string[], databases: string[]): Pr
       (await rabbitmqctl(['list_consumers', '-q', '--formatter', 'json', 'queue_name', 'channel_pid', 'consumer_tag', 'prefetch_count'])) || '[]',
     ) as { queue_name: string; channel_pid: string; consumer_tag: string; prefetch_count: number }[];
     const channels = JSON.parse(
-      (await rabbitmqctl(['list_channels', '-q', '--formatter', 'json', 'pid', 'name', 'messages_unacknowledged', 'consumer_count'])) || '[]',
-    ) as { pid: string; name: string; messages_unacknowledged: number; consumer_count: number }[];
+      (await rabbitmqctl(['list_channels', '-q', '--formatter', 'json', 'pid', 'name', 'messages_unacknowledged'])) || '[]',
+    ) as { pid: string; name: string; messages_unacknowledged: number }[];
     const unackedByChannel = new Map(channels.map((c) => [c.pid, c]));
     for (const c of consumers.filter((c) => wanted.has(c.queue_name))) {
       const ch = unackedByChannel.get(c.channel_pid);

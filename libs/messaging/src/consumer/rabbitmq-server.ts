@@ -47,7 +47,8 @@ export interface RabbitMqServerOptions {
   /**
    * `listen` reports an error naming the broker when the consumer is not set up within this time (ms), so a service
    * whose broker does not answer fails its boot with a clear message (and its orchestrator restarts it) instead of
-   * waiting silently; default 60000. Reconnects after the first start are not bounded by it.
+   * waiting silently; default 60000. The connection keeps trying until `close()`, so a caller that goes on after that
+   * error must close the server. Reconnects after the first start are not bounded by it.
    */
   startTimeoutMs?: number;
   /**
