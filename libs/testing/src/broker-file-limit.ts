@@ -14,13 +14,16 @@ export function parseBrokerFileLimit(statusOutput: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** Host names of this machine as `URL.hostname` gives them (it keeps an IPv6 address's brackets). */
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
 /**
  * The file-descriptor limit of the RabbitMQ at `url` when it runs on this machine and `rabbitmqctl` answers;
  * undefined when it cannot be known (a remote broker, no CLI, no answer within 30 s).
  */
 export function localBrokerFileLimit(url: string): number | undefined {
   const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) return undefined;
+  if (!LOCAL_HOSTS.includes(host)) return undefined;
   try {
     return parseBrokerFileLimit(execFileSync('rabbitmqctl', ['status'], { timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
   } catch {
