@@ -6,6 +6,7 @@ import * as amqp from 'amqplib';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { Pool } from 'pg';
 import { prefixed } from '@rcp/messaging';
 import { METRIC_NAMES } from '@rcp/observability';
@@ -13,7 +14,7 @@ import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { gaugeValue, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
+import { gaugeValue, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
 import { analyzeServiceDatabases, autovacuumOn, startSystem, type RunningSystem } from './bench/system';
 
@@ -98,6 +99,11 @@ const RAMP_MIN_GAIN = 0.05;
  * orders/s a turnover takes ≈ 20 s, and a shorter warm-up measures the wave of N/2 orders started at once.
  */
 const MAX_WARM_MS = 25_000;
+/**
+ * Lone orders on the idle system before the ramp (after a few unmeasured ones on fresh processes): the floor of each
+ * operation, which the latency targets under load are read against.
+ */
+const FLOOR = { warmUpOrders: 5, orders: 20, gapMs: 200 };
 const COUNTS = {
   /** messages published per order, by publisher */
   published: {
@@ -530,6 +536,14 @@ async function main(): Promise<void> {
     await driver.init();
     await sampler.start();
 
+    // ---- idle floor (one order at a time) --------------------------------------------------------------------------
+    await phaseBoundary();
+    sampler.phase = 'floor';
+    await driver.oneAtATime('floor-warm-up', FLOOR.warmUpOrders, FLOOR.gapMs);
+    await driver.oneAtATime('floor', FLOOR.orders, FLOOR.gapMs);
+    const floor = latencies(driver.traces.values(), 'floor');
+    log(`idle floor (${floor.completed} lone orders): authorize p50 ${f(floor.authorize.p50)} ms, capture p50 ${f(floor.capture.p50)} ms`);
+
     // ---- ramp (closed loop) -------------------------------------------------------------------------------------
     const ramp: {
       concurrency: number;
@@ -658,7 +672,10 @@ async function main(): Promise<void> {
     // ---- report --------------------------------------------------------------------------------------------------
     const p50 = fixed['50%']!;
     const p80 = fixed['80%']!;
-    const opMax = (x: typeof p50, k: 'p50' | 'p99') => Math.max(x.create[k], x.authorize[k], x.capture[k]);
+    const opMax = (x: Pick<typeof p50, 'create' | 'authorize' | 'capture'>, k: 'p50' | 'p99') => Math.max(x.create[k], x.authorize[k], x.capture[k]);
+    const cores = availableParallelism();
+    const busy = (x: typeof p50) => machineBusyShare(x.rate, x.cpuPer1000['machine (all busy)'] ?? NaN, cores);
+    const underLoad = (x: typeof p50, k: 'p50' | 'p99') => `${f(opMax(x, k))} ms (worst op; idle floor ${f(opMax(floor, k))}; machine ${f(busy(x) * 100)} % busy)`;
     const rssPeak = Object.fromEntries(Object.entries(rssAtXmax).map(([k, v]) => [k, v.peakMb]));
     const services = ['order-service', 'payment-gateway', 'rccs-simulator'];
     const servicesRssOk = services.every((k) => (rssPeak[k] ?? Infinity) <= 256);
@@ -667,9 +684,9 @@ async function main(): Promise<void> {
       { target: 'X_max >= 0.5 x L', value: `${f(Xmax / L, 2)} x L`, pass: Xmax >= 0.5 * L },
       { target: 'X_max >= 0.6 x L (stretch)', value: `${f(Xmax / L, 2)} x L`, pass: Xmax >= 0.6 * L },
       { target: 'X_max >= 300 orders/s', value: `${f(Xmax)} /s`, pass: Xmax >= 300 },
-      { target: '50%: p50 <= 25 ms per operation', value: `${f(opMax(p50, 'p50'))} ms (worst op)`, pass: opMax(p50, 'p50') <= 25 },
-      { target: '50%: p99 <= 100 ms per operation', value: `${f(opMax(p50, 'p99'))} ms (worst op)`, pass: opMax(p50, 'p99') <= 100 },
-      { target: '80%: p99 <= 250 ms per operation', value: `${f(opMax(p80, 'p99'))} ms (worst op)`, pass: opMax(p80, 'p99') <= 250 },
+      { target: '50%: p50 <= 25 ms per operation', value: underLoad(p50, 'p50'), pass: opMax(p50, 'p50') <= 25 },
+      { target: '50%: p99 <= 100 ms per operation', value: underLoad(p50, 'p99'), pass: opMax(p50, 'p99') <= 100 },
+      { target: '80%: p99 <= 250 ms per operation', value: underLoad(p80, 'p99'), pass: opMax(p80, 'p99') <= 250 },
       { target: 'submit calls per order <= 0.05 at X_max', value: `${f(submitAtXmax, 3)} (whole run ${f(submitPerOrder, 3)})`, pass: submitAtXmax <= 0.05 },
       { target: 'each service RSS <= 256 MB', value: Object.entries(rssPeak).map(rssCell).join(', '), pass: servicesRssOk },
       { target: 'invariants', value: `terminal ${inv.ordersTerminal}/${inv.ordersCreated}, ledger ${inv.simulatorExactlyOneAuthAndOneCapture}/${inv.simulatorOrders}, parked ${inv.nothingParked ? 0 : 'some'}`, pass: inv.everyOrderTerminal && inv.ledgerOk && inv.nothingParked },
@@ -688,6 +705,8 @@ async function main(): Promise<void> {
     lines.push('', '-- maximum (closed loop) --');
     for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
+    lines.push('', `-- idle floor: ${floor.completed} lone orders, one at a time, ${FLOOR.gapMs} ms apart: p50 / p99 / max ms --`);
+    for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(floor[op].p50), f(floor[op].p99), f(floor[op].max));
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
     for (const [name, x] of Object.entries(fixed)) {
       lines.push(`${name} of X_max${args.rates ? ' (set by --rates)' : ''} = ${f(x.rate)} orders/s: ${x.completed}/${x.scheduled} completed, ${x.failed} failed`);
@@ -695,6 +714,7 @@ async function main(): Promise<void> {
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
       row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`);
+      row('  machine CPU busy', `${f(busy(x) * 100)} % of ${cores} cores`);
     }
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB (since ${peakRssSinceRamp ? 'the ramp started' : 'the process started'}) --`);
     for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');
@@ -724,6 +744,7 @@ async function main(): Promise<void> {
       ramp,
       Xmax,
       XmaxOverL: Xmax / L,
+      floor,
       fixed,
       rssAtXmax,
       rssPeakSince: peakRssSinceRamp ? 'the start of the ramp' : 'the start of the process',

@@ -152,6 +152,15 @@ export class FlowDriver {
     });
   }
 
+  /** Lone orders: each starts once the one before it completed (or `timeoutMs` passed) and `gapMs` of quiet followed. */
+  async oneAtATime(phase: string, count: number, gapMs: number, timeoutMs = 10_000): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      this.startOrder(phase);
+      await this.drain(timeoutMs);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+
   /** Waits until nothing is in flight (or `timeoutMs`); returns the number still in flight. */
   async drain(timeoutMs: number): Promise<number> {
     const deadline = now() + timeoutMs;

@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, gaugeValue, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
+import { closedLoop, dueTick, gaugeValue, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -50,6 +50,17 @@ describe('machineLimit', () => {
     expect(() => machineLimit({ m: 1, M: 0, t: 1, T: 1, h: 1, H: 1 })).toThrow(/capacities/);
     expect(() => machineLimit({ m: NaN, M: 1, t: 1, T: 1, h: 1, H: 1 })).toThrow(/m must be/);
     expect(() => machineLimit({ m: 0, M: 1, t: 0, T: 1, h: 0, H: 1 })).toThrow(/must use/);
+  });
+});
+
+describe('machineBusyShare', () => {
+  it('is the CPU time a rate costs per second over the cores', () => {
+    // 78 orders/s at 21.4 ms each on 2 cores: 1.67 of 2 cores
+    expect(machineBusyShare(78, 21.4, 2)).toBeCloseTo(0.8346, 4);
+    expect(machineBusyShare(0, 21.4, 2)).toBe(0);
+  });
+  it('refuses a machine without cores', () => {
+    expect(() => machineBusyShare(10, 5, 0)).toThrow(/cores/);
   });
 });
 

@@ -135,6 +135,12 @@ export class RateScheduler {
 }
 
 /** Ratio `a / b` rounded for tables; `NaN` when b is 0. */
+/** Share of the machine's CPUs a phase kept busy: `rate` orders/s costing `cpuMsPerOrder` ms of CPU each, over `cores`. */
+export function machineBusyShare(rate: number, cpuMsPerOrder: number, cores: number): number {
+  if (!(cores > 0)) throw new Error('cores must be positive');
+  return (rate * cpuMsPerOrder) / 1000 / cores;
+}
+
 export const ratio = (a: number, b: number): number => (b === 0 ? NaN : a / b);
 
 /** The first tick of a fixed schedule (`start + k·tickMs`, k ≥ 1) at or after `t`. */

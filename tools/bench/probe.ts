@@ -16,11 +16,7 @@ async function main() {
   const driver = new FlowDriver({ orderUrl: sys.orders.url, adminKey: sys.adminKey, rabbitUrl: sys.rabbitUrl, prefix: sys.prefix, shopIds: sys.shops.map((s) => s.shopId), authTickMs: 50, httpConnections: 4 });
   await driver.init();
   try {
-    for (let i = 0; i < 12; i++) {
-      driver.startOrder('probe');
-      await driver.drain(10_000);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await driver.oneAtATime('probe', 12, 300);
     for (const t of [...driver.traces.values()].slice(-6)) {
       const r = (x?: number) => (x === undefined ? '-' : (x - t.createSched).toFixed(1));
       console.log(t.orderNumber, 'created', r(t.created), 'authSched', r(t.authSched), 'authAccepted', r(t.authAccepted), 'authorized', r(t.authorized), 'shipSent', r(t.shipSent), 'captured', r(t.captured), t.failed ?? '');
