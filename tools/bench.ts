@@ -16,7 +16,7 @@ import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
 import { gaugeValue, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
-import { analyzeServiceDatabases, autovacuumOn, startSystem, type RunningSystem } from './bench/system';
+import { analyzeServiceDatabases, autovacuumOn, startSystem, stopOnSignals, type BenchService, type RunningSystem } from './bench/system';
 
 interface Args {
   soak: boolean;
@@ -34,6 +34,8 @@ interface Args {
   pollTickMs: number;
   /** Absolute rates (orders/s) of the two open-model phases instead of 50 % / 80 % of X_max (A/B runs at equal load). */
   rates?: [number, number];
+  /** Processes of the order-service and of the payment-gateway (`--replicas orders,gateway`; production runs 2 and 2). */
+  replicas: { orders: number; gateway: number };
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,6 +52,7 @@ function parseArgs(argv: string[]): Args {
     baselineMs: 5000,
     soakMs: 10 * 60_000,
     pollTickMs: 20,
+    replicas: { orders: 1, gateway: 1 },
   };
   let rampMaxGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -78,6 +81,11 @@ function parseArgs(argv: string[]): Args {
       const r = v().split(',').map(Number);
       if (r.length !== 2 || r.some((x) => !(x > 0))) throw new Error('--rates needs two positive rates, e.g. 10,16');
       a.rates = [r[0]!, r[1]!];
+    }
+    else if (k === '--replicas') {
+      const r = v().split(',').map(Number);
+      if (r.length !== 2 || r.some((x) => !Number.isInteger(x) || x < 1)) throw new Error('--replicas needs two positive integers: order-service,payment-gateway processes, e.g. 2,2');
+      a.replicas = { orders: r[0]!, gateway: r[1]! };
     }
     else throw new Error(`unknown option ${k}`);
   }
@@ -143,10 +151,10 @@ function countsPerOrder(batchSize: number) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-type Proc = 'order-service' | 'payment-gateway' | 'rccs-simulator';
 interface CpuSnap {
   at: number;
-  proc: Record<Proc, number>;
+  /** CPU seconds of each service, summed over its processes */
+  proc: Record<BenchService, number>;
   broker: Map<number, number>;
   postgres: Map<number, number>;
   bench: number;
@@ -156,9 +164,11 @@ interface CpuSnap {
 function snapshot(sys: RunningSystem): CpuSnap {
   const c = (pid: number | undefined) => (pid ? (cpuSeconds(pid) ?? 0) : 0);
   const u = process.cpuUsage();
+  const proc: Record<BenchService, number> = { 'order-service': 0, 'payment-gateway': 0, 'rccs-simulator': 0 };
+  for (const p of sys.processes) proc[p.service] += c(p.spawned.process.pid);
   return {
     at: performance.now(),
-    proc: { 'order-service': c(sys.orders.process.pid), 'payment-gateway': c(sys.gateway.process.pid), 'rccs-simulator': c(sys.simulator.process.pid) },
+    proc,
     broker: groupCpu(pidsByComm('beam.smp')),
     postgres: groupCpu(pidsByComm('postgres')),
     bench: (u.user + u.system) / 1e6,
@@ -181,12 +191,8 @@ function cpuPer1000(a: CpuSnap, b: CpuSnap, orders: number): Record<string, numb
 
 function rss(sys: RunningSystem): Record<string, { peakMb: number; rssMb: number }> {
   const out: Record<string, { peakMb: number; rssMb: number }> = {};
-  for (const [name, s] of [
-    ['order-service', sys.orders],
-    ['payment-gateway', sys.gateway],
-    ['rccs-simulator', sys.simulator],
-  ] as const) {
-    const m = s.process.pid ? memoryMb(s.process.pid) : undefined;
+  for (const { name, spawned } of sys.processes) {
+    const m = spawned.process.pid ? memoryMb(spawned.process.pid) : undefined;
     if (m) out[name] = m;
   }
   const beam = pidsByComm('beam.smp')
@@ -220,6 +226,8 @@ class Sampler {
       'order-service': new Pool({ connectionString: sys.databases.orders.url, max: 1 }),
       'payment-gateway': new Pool({ connectionString: sys.databases.gateway.url, max: 1 }),
     };
+    // an idle client's error (a database dropped under it at an interrupted run's end) must not end the bench
+    for (const pool of Object.values(this.pools)) pool.on('error', () => undefined);
   }
   async start(intervalMs = 1000): Promise<void> {
     this.connection = await amqp.connect(this.sys.rabbitUrl);
@@ -295,15 +303,21 @@ class Sampler {
       lingering: await this.gatewayLingering(),
     });
   }
-  /** Whether the gateway's batches linger now (saturated): its gauge, as a dashboard reads it. */
+  /** Whether a gateway's batches linger now (saturated): their gauges, as a dashboard reads them; undefined without a reading. */
   private async gatewayLingering(): Promise<boolean | undefined> {
-    try {
-      const res = await fetch(`${this.sys.gateway.url}/metrics`);
-      const value = gaugeValue(await res.text(), METRIC_NAMES.batchLinger);
-      return value === undefined ? undefined : value > 0;
-    } catch {
-      return undefined;
-    }
+    const gateways = this.sys.processes.filter((p) => p.service === 'payment-gateway');
+    const values = await Promise.all(
+      gateways.map(async ({ spawned }) => {
+        try {
+          const res = await fetch(`${spawned.url}/metrics`);
+          return gaugeValue(await res.text(), METRIC_NAMES.batchLinger);
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    const read = values.filter((v): v is number => v !== undefined);
+    return read.length === 0 ? undefined : read.some((v) => v > 0);
   }
   /** Share of the phase's samples in which the gateway's batches lingered (saturated); NaN without any reading. */
   lingerShare(phase: string): number {
@@ -458,6 +472,7 @@ function versions() {
   return { node: process.version, rabbitmq: run('rabbitmqctl', ['version']), cpus: run('nproc', []), kernel: run('uname', ['-r']) };
 }
 
+const replicasText = (r: Args['replicas']) => `${r.orders} order-service / ${r.gateway} payment-gateway process(es)`;
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -487,10 +502,11 @@ async function measureBaselines(sys: RunningSystem, pass: string, ms: number, wa
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  log(`starting system (${args.shops} shops${args.prof ? `, --cpu-prof into ${args.prof}` : ''})`);
+  log(`starting system (${args.shops} shops, ${replicasText(args.replicas)}${args.prof ? `, --cpu-prof into ${args.prof}` : ''})`);
   const sys = await startSystem({
     shops: args.shops,
     cpuProfDir: args.prof,
+    replicas: args.replicas,
     gatewayEnv: {
       GATEWAY_POLL_TICK_MS: String(args.pollTickMs),
       ...(args.batchWaitMs !== undefined ? { GATEWAY_BATCH_MAX_WAIT_MS: String(args.batchWaitMs) } : {}),
@@ -498,7 +514,7 @@ async function main(): Promise<void> {
   });
   const sampler = new Sampler(sys);
   const driver = new FlowDriver({
-    orderUrl: sys.orders.url,
+    orderUrls: sys.processes.filter((p) => p.service === 'order-service').map((p) => p.spawned.url),
     adminKey: sys.adminKey,
     rabbitUrl: sys.rabbitUrl,
     prefix: sys.prefix,
@@ -506,6 +522,11 @@ async function main(): Promise<void> {
     authTickMs: 50,
     httpConnections: 64,
   });
+  stopOnSignals(async () => {
+    await sampler.stop().catch(() => undefined);
+    await driver.close().catch(() => undefined);
+    await sys.stop();
+  }, log);
   let exitCode = 0;
   try {
     const outboxAtStart = await outboxInserted(sys);
@@ -531,7 +552,7 @@ async function main(): Promise<void> {
     if (!autovacuum) log('autovacuum is off on this server: the services\' databases are analyzed at every phase boundary and every minute of a long phase (as auto-analyze would)');
 
     // the peak RSS reported is the ramp's (X_max): the baseline's 100-order SOAP requests are not our flow
-    const peakRssSinceRamp = [sys.orders, sys.gateway, sys.simulator].map((s) => s.process.pid !== undefined && resetPeakRss(s.process.pid)).every(Boolean);
+    const peakRssSinceRamp = sys.processes.map(({ spawned: s }) => s.process.pid !== undefined && resetPeakRss(s.process.pid)).every(Boolean);
 
     await driver.init();
     await sampler.start();
@@ -663,7 +684,7 @@ async function main(): Promise<void> {
       const metric = (pick: (x: (typeof s)[number]) => number) => ({ first: avg(first, pick), last: avg(last, pick) });
       soak = {
         samples: s.length,
-        rssMb: Object.fromEntries(['order-service', 'payment-gateway', 'rccs-simulator'].map((k) => [k, metric((x) => x.rss[k] ?? 0)])),
+        rssMb: Object.fromEntries(sys.processes.map(({ name }) => [name, metric((x) => x.rss[name] ?? 0)])),
         queueDepth: metric((x) => (x.queues['order-service'] ?? 0) + (x.queues['payment-gateway'] ?? 0)),
         outboxBacklog: metric((x) => Object.values(x.outbox).reduce((a, o) => a + o.backlog, 0)),
       };
@@ -677,9 +698,9 @@ async function main(): Promise<void> {
     const busy = (x: typeof p50) => machineBusyShare(x.rate, x.cpuPer1000['machine (all busy)'] ?? NaN, cores);
     const underLoad = (x: typeof p50, k: 'p50' | 'p99') => `${f(opMax(x, k))} ms (worst op; idle floor ${f(opMax(floor, k))}; machine ${f(busy(x) * 100)} % busy)`;
     const rssPeak = Object.fromEntries(Object.entries(rssAtXmax).map(([k, v]) => [k, v.peakMb]));
-    const services = ['order-service', 'payment-gateway', 'rccs-simulator'];
-    const servicesRssOk = services.every((k) => (rssPeak[k] ?? Infinity) <= 256);
-    const rssCell = ([k, v]: [string, number]) => `${k.split(' ')[0]} ${f(v)}${services.includes(k) ? '' : ' (broker, not ours: not checked)'}`;
+    const ours = new Set(sys.processes.map((p) => p.name));
+    const servicesRssOk = [...ours].every((k) => (rssPeak[k] ?? Infinity) <= 256);
+    const rssCell = ([k, v]: [string, number]) => `${k.split(' ')[0]} ${f(v)}${ours.has(k) ? '' : ' (broker, not ours: not checked)'}`;
     const targets = [
       { target: 'X_max >= 0.5 x L', value: `${f(Xmax / L, 2)} x L`, pass: Xmax >= 0.5 * L },
       { target: 'X_max >= 0.6 x L (stretch)', value: `${f(Xmax / L, 2)} x L`, pass: Xmax >= 0.6 * L },
@@ -694,7 +715,7 @@ async function main(): Promise<void> {
 
     const lines: string[] = [];
     const row = (...cells: string[]) => lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join(' '));
-    lines.push('', '=== rakuten-card-payments benchmark ===', `node ${process.version}, RabbitMQ ${versions().rabbitmq}, PostgreSQL ${pgVersion}, ${versions().cpus} cores, ${args.shops} shops`);
+    lines.push('', '=== rakuten-card-payments benchmark ===', `node ${process.version}, RabbitMQ ${versions().rabbitmq}, PostgreSQL ${pgVersion}, ${versions().cpus} cores, ${args.shops} shops, ${replicasText(args.replicas)}`);
     lines.push('', '-- machine limit for our flow --');
     lines.push('(mean of two passes: before and after the ramp; each pass shown after it)');
     row('B1 amqp round trips/s (M)', f(M), ...passes.map((p) => f(p.M)));

@@ -75,6 +75,11 @@ async function main(): Promise<number> {
     interrupted = true;
     log('SIGINT: cleaning up');
   });
+  // SIGTERM (a CI job cancelled, a `kill`) does not wait for the scenario: stop the system now, as the hard stop does
+  process.once('SIGTERM', () => {
+    log('SIGTERM: stopping the system');
+    void sys.stop().finally(() => process.exit(143));
+  });
 
   const results: ScenarioResult[] = [];
   try {

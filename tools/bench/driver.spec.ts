@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { FlowDriver } from './driver';
 
@@ -19,7 +21,7 @@ class SelfCompletingDriver extends FlowDriver {
   }
 }
 
-const options = { orderUrl: 'http://127.0.0.1:9', adminKey: 'k', rabbitUrl: 'amqp://x', prefix: 'p', shopIds: ['s'], authTickMs: 50, httpConnections: 1 };
+const options = { orderUrls: ['http://127.0.0.1:9'], adminKey: 'k', rabbitUrl: 'amqp://x', prefix: 'p', shopIds: ['s'], authTickMs: 50, httpConnections: 1 };
 
 describe('FlowDriver.closedLoop', () => {
   it('keeps the next step topped up when the ended step\'s timer fires late (after a completion already ended it)', async () => {
@@ -43,5 +45,34 @@ describe('FlowDriver.closedLoop', () => {
     } finally {
       await d.close();
     }
+  });
+});
+
+describe('FlowDriver order-service URLs', () => {
+  it('sends the requests to the order-service processes in turn', async () => {
+    const hits = [0, 0];
+    const servers: Server[] = hits.map((_, i) =>
+      createServer((req, res) => {
+        hits[i]!++;
+        req.resume();
+        res.writeHead(503).end('not here');
+      }),
+    );
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    const urls = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+    const d = new FlowDriver({ ...options, orderUrls: urls });
+    try {
+      for (let i = 0; i < 4; i++) d.startOrder('rr');
+      await d.drain(5000);
+      expect(hits).toEqual([2, 2]);
+      expect(d.errors).toHaveLength(4); // each create answered 503: failed, not left in flight
+    } finally {
+      await d.close();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  });
+
+  it('refuses to run without an order-service URL', () => {
+    expect(() => new FlowDriver({ ...options, orderUrls: [] })).toThrow(/order-service URL/);
   });
 });

@@ -21,7 +21,8 @@ export interface OrderTrace {
 }
 
 export interface DriverOptions {
-  orderUrl: string;
+  /** Base URLs of the order-service processes; requests take them in turn (as a Kubernetes Service spreads them). */
+  orderUrls: readonly string[];
   adminKey: string;
   rabbitUrl: string;
   prefix: string;
@@ -47,6 +48,7 @@ export class FlowDriver {
   readonly errors: string[] = [];
   inFlight = 0;
   private seq = 0;
+  private nextUrl = 0;
   private readonly agent: Agent;
   private connection?: amqp.ChannelModel;
   private publishChannel?: amqp.ConfirmChannel;
@@ -59,6 +61,7 @@ export class FlowDriver {
   private readonly day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
 
   constructor(private readonly o: DriverOptions) {
+    if (o.orderUrls.length === 0) throw new Error('FlowDriver needs at least one order-service URL');
     this.agent = new Agent({ connections: o.httpConnections, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
   }
 
@@ -238,7 +241,8 @@ export class FlowDriver {
   }
 
   private async http(method: string, path: string, json: unknown): Promise<{ status: number; body: string }> {
-    const res = await request(this.o.orderUrl + path, {
+    const base = this.o.orderUrls[this.nextUrl++ % this.o.orderUrls.length];
+    const res = await request(base + path, {
       method: method as 'POST',
       dispatcher: this.agent,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.adminKey}` },

@@ -1,7 +1,7 @@
 // `node dist/tools/bench/probe.js` (after `npm run build`; PROBE_TRACE=0 without tracing). Ad-hoc latency probe: one order at a time through the system with OTel file traces; prints the span timeline of the last order.
 import { readFileSync, rmSync } from 'node:fs';
 import { FlowDriver } from './driver';
-import { startSystem } from './system';
+import { startSystem, stopOnSignals } from './system';
 
 async function main() {
   const file = '/tmp/probe-traces.jsonl';
@@ -13,7 +13,11 @@ async function main() {
   }
   const sys = await startSystem({ shops: 1 });
   delete process.env.OTEL_TRACES_EXPORTER;
-  const driver = new FlowDriver({ orderUrl: sys.orders.url, adminKey: sys.adminKey, rabbitUrl: sys.rabbitUrl, prefix: sys.prefix, shopIds: sys.shops.map((s) => s.shopId), authTickMs: 50, httpConnections: 4 });
+  const driver = new FlowDriver({ orderUrls: [sys.orders.url], adminKey: sys.adminKey, rabbitUrl: sys.rabbitUrl, prefix: sys.prefix, shopIds: sys.shops.map((s) => s.shopId), authTickMs: 50, httpConnections: 4 });
+  stopOnSignals(async () => {
+    await driver.close();
+    await sys.stop();
+  }, (msg) => console.error(msg));
   await driver.init();
   try {
     await driver.oneAtATime('probe', 12, 300);

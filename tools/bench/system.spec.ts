@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { productionNodeOptions } from './system';
+import type { SpawnedService } from '@rcp/testing';
+import { nameProcesses, productionNodeOptions } from './system';
 
 describe('productionNodeOptions', () => {
   it("is the production ConfigMap's NODE_OPTIONS, heap limit included", () => {
@@ -17,5 +18,20 @@ describe('productionNodeOptions', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('nameProcesses', () => {
+  it('names the first process of a service by the service and its replicas service#n', () => {
+    const spawned = {} as SpawnedService;
+    const named = nameProcesses([
+      { service: 'rccs-simulator', spawned },
+      { service: 'payment-gateway', spawned },
+      { service: 'payment-gateway', spawned },
+      { service: 'order-service', spawned },
+      { service: 'order-service', spawned },
+      { service: 'order-service', spawned },
+    ]);
+    expect(named.map((p) => p.name)).toEqual(['rccs-simulator', 'payment-gateway', 'payment-gateway#2', 'order-service', 'order-service#2', 'order-service#3']);
   });
 });

@@ -31,6 +31,8 @@ export interface SystemOptions {
   /** Gateway overrides (batch settings etc.), merged over the bench's defaults. */
   gatewayEnv?: Record<string, string>;
   orderEnv?: Record<string, string>;
+  /** Processes of the order-service and of the payment-gateway (production runs 2 of each); default 1. */
+  replicas?: { orders?: number; gateway?: number };
 }
 
 export interface RunningSystem {
@@ -40,13 +42,36 @@ export interface RunningSystem {
   adminKey: string;
   databases: { simulator: TestDatabase; gateway: TestDatabase; orders: TestDatabase; baseline: TestDatabase };
   simulator: SpawnedService;
+  /** The first payment-gateway process (its admin API and metrics); all of them in `processes`. */
   gateway: SpawnedService;
+  /** The first order-service process; all of them in `processes`. */
   orders: SpawnedService;
+  /** Every service process, named by service (`order-service`, `order-service#2`, …). */
+  processes: ServiceProcess[];
   /** Settings the services were started with (recorded in the JSON). */
   settings: Record<string, Record<string, string>>;
   stop(): Promise<void>;
 }
 
+
+export type BenchService = 'order-service' | 'payment-gateway' | 'rccs-simulator';
+
+export interface ServiceProcess {
+  service: BenchService;
+  /** `service` for the first process of a service, `service#n` for its n-th replica. */
+  name: string;
+  spawned: SpawnedService;
+}
+
+/** Names the processes of each service: the first by the service, replicas as `service#2`, `service#3`, … */
+export function nameProcesses(started: readonly { service: BenchService; spawned: SpawnedService }[]): ServiceProcess[] {
+  const seen = new Map<BenchService, number>();
+  return started.map(({ service, spawned }) => {
+    const n = (seen.get(service) ?? 0) + 1;
+    seen.set(service, n);
+    return { service, name: n === 1 ? service : `${service}#${n}`, spawned };
+  });
+}
 
 /**
  * `NODE_OPTIONS` of the production ConfigMap (`deploy/k8s/base/configmap.yaml`, shared by every service): the bench
@@ -76,6 +101,13 @@ function start(options: SpawnServiceOptions, profDir: string | undefined): Promi
  * overrides (documented in docs/performance.md).
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const replicas = (n: number | undefined) => {
+    if (n === undefined) return 1;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`replicas must be a positive integer (got ${n})`);
+    return n;
+  };
+  const gatewayReplicas = replicas(options.replicas?.gateway);
+  const orderReplicas = replicas(options.replicas?.orders);
   const prefix = uniqueName('bench');
   const rabbitUrl = testRabbitUrl();
   const shops: BenchShopCreds[] = Array.from({ length: options.shops }, (_, i) => ({
@@ -91,7 +123,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     createTestDatabase('bench_ord'),
     createTestDatabase('bench_base'),
   ]);
-  const started: SpawnedService[] = [];
+  const started: { service: BenchService; spawned: SpawnedService }[] = [];
   const databases = { simulator: simulatorDb, gateway: gatewayDb, orders: ordersDb, baseline: baselineDb };
   const dropAll = () => Promise.allSettled(Object.values(databases).map((d) => d.drop()));
   // the services' heap settings are production's: V8 sizes its heap (and so the RSS) by the limit it is given
@@ -134,34 +166,42 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         ...settings.simulator,
       },
     }, options.cpuProfDir);
-    started.push(simulator);
-    const gateway = await start({
-      service: 'payment-gateway',
-      portEnv: 'GATEWAY_PORT',
-      readyTimeoutMs: 60_000,
-      env: {
-        GATEWAY_DATABASE_URL: gatewayDb.url,
-        RABBITMQ_URL: rabbitUrl,
-        MESSAGING_NAME_PREFIX: prefix,
-        RCCS_ENDPOINT: `${simulator.url}/rccsapi-services/RCCSApiService`,
-        GATEWAY_SHOPS: JSON.stringify(shops),
-        ...settings.gateway,
-      },
-    }, options.cpuProfDir);
-    started.push(gateway);
-    const orders = await start({
-      service: 'order-service',
-      portEnv: 'ORDER_PORT',
-      readyTimeoutMs: 60_000,
-      env: {
-        ORDER_DATABASE_URL: ordersDb.url,
-        RABBITMQ_URL: rabbitUrl,
-        MESSAGING_NAME_PREFIX: prefix,
-        RCP_BOOTSTRAP_ADMIN_KEY: adminKey,
-        ...settings.orders,
-      },
-    }, options.cpuProfDir);
-    started.push(orders);
+    started.push({ service: 'rccs-simulator', spawned: simulator });
+    // one after the other: the first process of each service migrates its database, the others find it migrated
+    for (let i = 0; i < gatewayReplicas; i++) {
+      const gateway = await start({
+        service: 'payment-gateway',
+        portEnv: 'GATEWAY_PORT',
+        readyTimeoutMs: 60_000,
+        env: {
+          GATEWAY_DATABASE_URL: gatewayDb.url,
+          RABBITMQ_URL: rabbitUrl,
+          MESSAGING_NAME_PREFIX: prefix,
+          RCCS_ENDPOINT: `${simulator.url}/rccsapi-services/RCCSApiService`,
+          GATEWAY_SHOPS: JSON.stringify(shops),
+          ...settings.gateway,
+        },
+      }, options.cpuProfDir);
+      started.push({ service: 'payment-gateway', spawned: gateway });
+    }
+    for (let i = 0; i < orderReplicas; i++) {
+      const orders = await start({
+        service: 'order-service',
+        portEnv: 'ORDER_PORT',
+        readyTimeoutMs: 60_000,
+        env: {
+          ORDER_DATABASE_URL: ordersDb.url,
+          RABBITMQ_URL: rabbitUrl,
+          MESSAGING_NAME_PREFIX: prefix,
+          RCP_BOOTSTRAP_ADMIN_KEY: adminKey,
+          ...settings.orders,
+        },
+      }, options.cpuProfDir);
+      started.push({ service: 'order-service', spawned: orders });
+    }
+    const processes = nameProcesses(started);
+    const first = (service: BenchService) => processes.find((p) => p.service === service)!.spawned;
+    settings.replicas = { 'order-service': String(orderReplicas), 'payment-gateway': String(gatewayReplicas) };
     return {
       prefix,
       rabbitUrl,
@@ -169,20 +209,39 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       adminKey,
       databases,
       simulator,
-      gateway,
-      orders,
+      gateway: first('payment-gateway'),
+      orders: first('order-service'),
+      processes,
       settings,
       async stop() {
         // reverse order: order-service first (stops publishing requests), simulator last; SIGTERM lets --cpu-prof write
-        for (const s of [...started].reverse()) await s.stop(15_000).catch(() => s.kill());
+        for (const { spawned: s } of [...started].reverse()) await s.stop(15_000).catch(() => s.kill());
         await Promise.all([dropAll(), deleteRunQueues(rabbitUrl, prefix)]);
       },
     };
   } catch (err) {
-    for (const s of started.reverse()) await s.kill().catch(() => undefined);
+    for (const { spawned: s } of started.reverse()) await s.kill().catch(() => undefined);
     await dropAll();
     throw err;
   }
+}
+
+/**
+ * An interrupted run (Ctrl-C, SIGTERM) runs `stop` — its instruments, then the system: services stopped, databases
+ * dropped, queues deleted — bounded by `boundMs`, and exits; whatever is still running then is killed as the process
+ * exits (`reapOnExit`).
+ */
+export function stopOnSignals(stop: () => Promise<void>, log: (msg: string) => void, boundMs = 30_000): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the system`);
+    const bound = new Promise((r) => setTimeout(r, boundMs).unref());
+    void Promise.race([stop().catch((err: unknown) => log(`stopping failed: ${String(err)}`)), bound]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /**

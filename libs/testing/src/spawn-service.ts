@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { reapOnExit } from './reap-children';
 
 /** A service started as its own OS process from the built `dist/` tree, as it runs in production. */
 export interface SpawnedService {
@@ -69,6 +70,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Spawne
     env: { ...process.env, NODE_ENV: 'test', ...options.env, [options.portEnv]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  reapOnExit(child);
   let output = '';
   const append = (chunk: Buffer) => {
     output += chunk.toString();

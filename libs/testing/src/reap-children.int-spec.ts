@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repositoryRoot } from './spawn-service';
+
+/** The built module (the integration tier builds first): a parent process must load it as plain JavaScript. */
+const reaper = join(repositoryRoot(), 'dist', 'libs', 'testing', 'src', 'reap-children.js');
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Runs a parent that starts a long-sleeping child, hands it to reapOnExit, prints the child's pid and then ends the way
+ * `ending` says; returns the child's pid and how the parent ended, once it is gone.
+ */
+async function childOfParentThat(ending: string): Promise<{ pid: number; signal: NodeJS.Signals | null; output: string }> {
+  const script = `
+    const { spawn } = require('node:child_process');
+    const { reapOnExit } = require(${JSON.stringify(reaper)});
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    reapOnExit(child);
+    process.stdout.write(String(child.pid) + '\\n');
+    setTimeout(() => { ${ending} }, 200);
+  `;
+  const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  parent.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const signal = await new Promise<NodeJS.Signals | null>((r) => parent.once('exit', (_code, sig) => r(sig)));
+  const pid = Number(out.trim().split('\n')[0]);
+  expect(pid).toBeGreaterThan(0);
+  return { pid, signal, output: out };
+}
+
+async function gone(pid: number, withinMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
+}
+
+describe('reapOnExit', () => {
+  it('kills the children still running when the parent calls process.exit', async () => {
+    expect(await gone((await childOfParentThat('process.exit(0)')).pid)).toBe(true);
+  });
+
+  it('kills them when the parent dies of an uncaught error', async () => {
+    expect(await gone((await childOfParentThat("throw new Error('boom')")).pid)).toBe(true);
+  });
+
+  it('kills them on a SIGTERM the parent does not handle, and the parent still dies of it', async () => {
+    const parent = await childOfParentThat("process.kill(process.pid, 'SIGTERM'); setTimeout(() => process.stdout.write('survived\\n'), 2000)");
+    expect(await gone(parent.pid)).toBe(true);
+    expect(parent.signal).toBe('SIGTERM');
+    expect(parent.output).not.toMatch(/survived/);
+  });
+
+  it('leaves a child alone when its parent is killed outright (SIGKILL: nothing runs), as a control', async () => {
+    const { pid } = await childOfParentThat("process.kill(process.pid, 'SIGKILL')");
+    try {
+      expect(await gone(pid, 500)).toBe(false);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+});
