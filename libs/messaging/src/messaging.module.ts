@@ -19,6 +19,8 @@ export interface MessagingModuleOptions {
   confirmTimeoutMs?: number;
   /** `connection_name` of the publisher connection; default `publisher`. */
   connectionName?: string;
+  /** AMQP `app-id` of every message the service publishes (`EventPublisherOptions.appId`). */
+  appId?: string;
   /** Transactional outbox relay (needs a TypeORM DataSource). */
   outbox?: {
     enabled: boolean;
@@ -72,6 +74,7 @@ export class MessagingModule {
               namePrefix: o.namePrefix,
               confirmTimeoutMs: o.confirmTimeoutMs,
               connectionName: o.connectionName,
+              appId: o.appId,
               observer: o.observer,
               logger: o.logger,
             }),

@@ -22,6 +22,11 @@ export interface EventPublisherOptions {
   confirmTimeoutMs?: number;
   /** `connection_name` client property; default `publisher`. */
   connectionName?: string;
+  /**
+   * AMQP `app-id` of every message published (the publishing service, e.g. `order-service`): consumers and operators
+   * see who published a message without parsing it, and a service recognises its own events. Default: none.
+   */
+  appId?: string;
   observer?: MessagingObserver;
   logger?: MessagingLogger;
 }
@@ -122,6 +127,7 @@ export class EventPublisher implements OnApplicationShutdown {
       events.map(async ({ envelope, routingKey, headers }) => {
         if (this.closed) throw new Error('EventPublisher is closed');
         const props = envelopeProperties(envelope, headers);
+        if (this.options.appId) props.appId = this.options.appId;
         const body = Buffer.from(JSON.stringify(envelope));
         const sent = withHeadersTraceContext(headers, () =>
           this.channel.publish(this.exchange, routingKey, body, { ...props, mandatory: opts.mandatory ?? false, timeout }),

@@ -26,9 +26,9 @@ import { MESSAGING_PORT_PROVIDERS } from './events/messaging-adapter';
 import { PaymentWatchService } from './jobs/payment-watch.service';
 import { ApiKeysController } from './access/api-keys.controller';
 import { ApiKeysService } from './access/api-keys.service';
+import { ORDER_SERVICE } from './service-name';
 
 /** `service` of logs and metrics. */
-export const ORDER_SERVICE = 'order-service';
 
 /** Shared providers every module of this service can inject (env, clock). */
 @Module({})
@@ -62,6 +62,7 @@ export class OrderServiceModule {
           url: env.RABBITMQ_URL,
           exchange: env.EXCHANGE,
           namePrefix: env.MESSAGING_NAME_PREFIX || undefined,
+          appId: ORDER_SERVICE, // its own OrderReceived echoes are recognised by it (isOwnAnnouncement)
           outbox: { enabled: true, pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS },
           inbox: env.ORDER_INBOX_GROUP_MAX > 1 ? { groupCommit: { maxMessages: env.ORDER_INBOX_GROUP_MAX } } : undefined,
           observer: messagingObserver(metrics, { queue: env.ORDER_QUEUE }),

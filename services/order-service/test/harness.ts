@@ -29,9 +29,11 @@ export interface Harness {
   /** Every event seen on the exchange, in arrival order. */
   events: EventEnvelope[];
   waitForEvent(type: string, match?: (e: EventEnvelope) => boolean, timeoutMs?: number): Promise<EventEnvelope>;
-  /** Publishes an event as another system (e.g. the gateway) would. */
+  /** Publishes an event as another system (e.g. the gateway) would: its own connection, another app-id. */
   publish<T extends object>(contract: EventContract<T>, data: T, meta?: { shopId?: string; id?: string }): Promise<EventEnvelope<T>>;
   publishEnvelope(envelope: EventEnvelope): Promise<void>;
+  /** The service's own publisher (app-id `order-service`): what any of its replicas publishes. */
+  ownPublisher: EventPublisher;
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -63,7 +65,8 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
   await ch.consume(q.queue, (msg) => {
     if (msg) events.push(JSON.parse(msg.content.toString()) as EventEnvelope);
   }, { noAck: true });
-  const publisher = app.get(EventPublisher);
+  // another system's publisher: the service's own (app.get(EventPublisher)) marks its messages as the service's
+  const publisher = new EventPublisher({ url: testRabbitUrl(), exchange: env.EXCHANGE, namePrefix: prefix, connectionName: `${prefix}-other-system`, appId: 'other-system' });
   const dataSource = app.get(DataSource);
   const shopId = uniqueName('shop').replace(/_/g, '-');
   return {
@@ -85,10 +88,12 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
       return envelope;
     },
     publishEnvelope: (envelope) => publisher.publish(envelope),
+    ownPublisher: app.get(EventPublisher),
     sql: (query, params) => dataSource.query(query, params),
     async close() {
       await ch.close().catch(() => undefined);
       await conn.close().catch(() => undefined);
+      await publisher.close();
       await app.close();
       await db.drop();
     },

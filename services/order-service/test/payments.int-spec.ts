@@ -7,6 +7,7 @@ import {
   CaptureCancelCompleted,
   CaptureCompleted,
   CardStatusReported,
+  createEnvelope,
   EventEnvelope,
   OrderReceived,
   OrderShipped,
@@ -108,6 +109,17 @@ describe('order-service payments through events', () => {
     await new Promise((r) => setTimeout(r, 500));
     const d = await detail(10);
     expect(d).toMatchObject({ paymentTag: 'オーソリ不要', billedAmount: 0, source: 'event' });
+  });
+
+  it("drops an OrderReceived the service published itself (any replica's echo, by app-id); another system's creates the order", async () => {
+    const order = (n: number) => ({ orderNumber: num(n), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 700, billedAmount: 700 });
+    // an order no process of this service created: only the app-id says "ours"
+    await h.ownPublisher.publish(createEnvelope(OrderReceived, order(30), { shopId: h.shopId }));
+    await h.waitForEvent('OrderReceived', (e) => dataOf(e).orderNumber === num(30)); // it was on the exchange
+    await h.publish(OrderReceived, order(31));
+    await waitFor(async () => (await h.http().get(`${base()}/${num(31)}`)).status === 200, 'order 31 created');
+    await new Promise((r) => setTimeout(r, 300));
+    await h.http().get(`${base()}/${num(30)}`).expect(404);
   });
 
   it('reauthorize runs cancel → authorize driven by results; status check records Rakuten\'s view', async () => {

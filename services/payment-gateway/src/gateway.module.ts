@@ -97,6 +97,7 @@ export class GatewayModule {
           exchange: config.exchange,
           namePrefix: config.namePrefix,
           connectionName: 'payment-gateway:publisher',
+          appId: GATEWAY_SERVICE,
           outbox: { enabled: true, pollIntervalMs: 500 },
           observer: messagingObserver(metrics, { queue: GATEWAY_QUEUE }),
         }),

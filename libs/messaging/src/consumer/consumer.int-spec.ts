@@ -145,6 +145,35 @@ describe('retries and the parking lot', () => {
   });
 });
 
+describe('app-id', () => {
+  it("carries the publisher's app-id to the handler, also on a retried delivery; none when the publisher sets none", async () => {
+    const seen: { attempt: number; appId: unknown }[] = [];
+    await startServer(
+      { queue: 'app-id', bindings: ['order.shipped'], retryDelaysMs: [50] },
+      {
+        OrderShipped: async (_e, ctx) => {
+          seen.push({ attempt: ctx.getAttempt(), appId: ctx.getMessage().properties.appId });
+          if (ctx.getAttempt() === 1) throw new Error('once');
+        },
+      },
+    );
+    const named = new EventPublisher({ url, namePrefix: prefix, connectionName: `${prefix}-named`, logger: quietLogger, appId: 'svc-a' });
+    try {
+      await named.publish(orderShipped());
+      await waitFor(() => seen.length === 2, 'first delivery and its retry');
+      expect(seen).toEqual([
+        { attempt: 1, appId: 'svc-a' },
+        { attempt: 2, appId: 'svc-a' },
+      ]);
+      await publisher.publish(orderShipped());
+      await waitFor(() => seen.length === 4, 'the unnamed publisher\'s message and its retry');
+      expect(seen[2]).toEqual({ attempt: 1, appId: undefined });
+    } finally {
+      await named.close();
+    }
+  });
+});
+
 describe('reconnect', () => {
   it('resumes consuming after its broker connections are closed mid-stream; nothing is lost', async () => {
     const seen = new Set<string>();

@@ -1,8 +1,9 @@
 import { createEnvelope, OrderReceived, type EventEnvelope, type OrderReceivedV1 } from '@rcp/contracts';
 import { OrderEventsController } from './order-events.controller';
-import { ownAnnouncements, RecentIds } from './own-announcements';
 import type { EventInbox } from './outbox.port';
 import type { CreateOrder } from '../orders/usecases/create-order';
+import { ORDER_SERVICE } from '../service-name';
+import { deliveredBy } from '../test-support/delivery';
 
 const received = (orderNumber: string) =>
   createEnvelope(
@@ -22,40 +23,24 @@ function controller() {
 describe('OrderEventsController.orderReceived', () => {
   it('drops our own OrderReceived echo before the inbox — no statement, no inbox row', async () => {
     const { c, inboxCalls } = controller();
-    const echo = received('123456-20260101-00000001');
-    ownAnnouncements.add(echo.id); // what CreateOrder does when it announces an order
-    await c.orderReceived(echo);
+    await c.orderReceived(received('123456-20260101-00000001'), deliveredBy(ORDER_SERVICE));
     expect(inboxCalls).toEqual([]);
   });
 
-  it('still creates orders from an external OrderReceived through the inbox', async () => {
+  it('recognises the echo of an order another replica created: by the app-id, not by what this process remembers', async () => {
+    const [a, b] = [controller(), controller()];
+    const echo = received('123456-20260101-00000004');
+    await b.c.orderReceived(echo, deliveredBy(ORDER_SERVICE));
+    await a.c.orderReceived(echo, deliveredBy(ORDER_SERVICE)); // a redelivery too
+    expect([...a.inboxCalls, ...b.inboxCalls]).toEqual([]);
+  });
+
+  it('still creates orders from an external OrderReceived through the inbox (another app-id, or none)', async () => {
     const { c, inboxCalls } = controller();
     const e = received('123456-20260101-00000002');
-    await c.orderReceived(e);
-    expect(inboxCalls).toEqual([e.id]);
-  });
-
-  it('sends an external OrderReceived to the inbox unchanged (no step that could reorder it), also after our own echo', async () => {
-    const { c, inboxCalls } = controller();
-    const own = received('123456-20260101-00000003');
-    ownAnnouncements.add(own.id);
-    await c.orderReceived(own);
-    const e = received('123456-20260101-00000003'); // same order, announced by another system
-    await c.orderReceived(e);
-    await c.orderReceived(own); // an echo is recognised once (one queue per service)
-    expect(inboxCalls).toEqual([e.id, own.id]);
-  });
-});
-
-describe('RecentIds', () => {
-  it('remembers a bounded number of ids, oldest forgotten first, each taken once', () => {
-    const r = new RecentIds(2);
-    r.add('a');
-    r.add('b');
-    r.add('c');
-    expect(r.size).toBe(2);
-    expect(r.take('a')).toBe(false);
-    expect(r.take('c')).toBe(true);
-    expect(r.take('c')).toBe(false);
+    const f = received('123456-20260101-00000003');
+    await c.orderReceived(e, deliveredBy('shop-system'));
+    await c.orderReceived(f, deliveredBy(undefined));
+    expect(inboxCalls).toEqual([e.id, f.id]);
   });
 });

@@ -1,8 +1,9 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CardStatusReportV1, EventEnvelope, OrderReceivedV1, OrderShippedV1, PaymentRequestDeadLetteredV1, PaymentResultV1 } from '@rcp/contracts';
 import { EVENT_INBOX, EventInbox, INBOX_CONSUMER } from './outbox.port';
-import { ownAnnouncements } from './own-announcements';
+import type { RabbitMqContext } from '@rcp/messaging';
+import { isOwnAnnouncement } from './own-announcements';
 import { ApplyPaymentResult, RESULT_SUCCESS } from '../orders/usecases/apply-payment-result';
 import { CreateOrder, OrderAlreadyExistsError } from '../orders/usecases/create-order';
 import { MarkOrderShipped } from '../orders/usecases/mark-order-shipped';
@@ -65,13 +66,13 @@ export class OrderEventsController {
   }
 
   @EventPattern('OrderReceived')
-  async orderReceived(@Payload() e: EventEnvelope<OrderReceivedV1>): Promise<void> {
+  async orderReceived(@Payload() e: EventEnvelope<OrderReceivedV1>, @Ctx() ctx: Pick<RabbitMqContext, 'getMessage'>): Promise<void> {
     // This queue binds order.received and the service announces every HTTP/CSV order as OrderReceived, so each of
-    // them comes back. Our own echo (recognised by id) is dropped without touching the database: it only exists
-    // because the transaction that created the order committed (and an order deleted since must not come back).
-    // External events go straight to the inbox as before: an extra step in front of them would let a later
-    // duplicate overtake the first event of an order.
-    if (ownAnnouncements.take(e.id)) {
+    // them comes back. Our own echo (recognised by its app-id, on whichever replica) is dropped without touching the
+    // database: it only exists because the transaction that created the order committed (and an order deleted since
+    // must not come back). External events go straight to the inbox as before: an extra step in front of them would
+    // let a later duplicate overtake the first event of an order.
+    if (isOwnAnnouncement(ctx)) {
       this.logger.debug(`own OrderReceived echo of ${e.shopId}/${e.data.orderNumber}; ignored`);
       return;
     }

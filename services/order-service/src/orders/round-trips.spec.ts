@@ -26,6 +26,7 @@ import { ApplyPaymentResult } from './usecases/apply-payment-result';
 import { CreateOrder, OrderAlreadyExistsError } from './usecases/create-order';
 import { MarkOrderShipped } from './usecases/mark-order-shipped';
 import { RunPaymentAction } from './usecases/run-payment-action';
+import { deliveredBy } from '../test-support/delivery';
 
 /*
  * Round trips per transaction of the hot paths, counted on the SQL TypeORM and the store really produce: a fake
@@ -354,14 +355,14 @@ describe('round trips per transaction', () => {
     expect(s.log()).toEqual(['settings', 'write']);
     s.runner.log.length = 0;
     const e = createEnvelope(OrderReceived, { orderNumber: num(9), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 }, { shopId: SHOP });
-    await s.events.orderReceived(e as never);
+    await s.events.orderReceived(e as never, deliveredBy('shop-system'));
     expect(s.log()).toEqual(['START', 'inbox', 'settings', 'write', 'COMMIT']);
   });
 
   it('OrderReceived of a new order: settings, one write statement with the outbox rows — no savepoint', async () => {
     const s = system();
     const e = createEnvelope(OrderReceived, { orderNumber: num(10), orderedAt: T0.toISOString(), paymentMethod: 'クレジットカード', totalAmount: 1000, billedAmount: 1000 }, { shopId: SHOP });
-    await s.events.orderReceived(e as never);
+    await s.events.orderReceived(e as never, deliveredBy('shop-system'));
     expect(s.log()).toEqual(['START', 'inbox', 'settings', 'write', 'COMMIT']);
     expect(s.db.orders.has(num(10))).toBe(true);
   });

@@ -3,7 +3,6 @@ import { EntityManager } from 'typeorm';
 import { createEnvelope, OrderReceived, OrderStatus } from '@rcp/contracts';
 import { OrderEntity } from '../../database/entities/order.entity';
 import { FlowMeta, OrderStore, WriteBatch } from '../order-store';
-import { ownAnnouncements } from '../../events/own-announcements';
 
 export interface NewOrder {
   orderNumber: string;
@@ -94,7 +93,6 @@ export class CreateOrder {
             ),
           ];
     if (!(await this.store.insert(manager, order, wf, meta, announce, audit))) throw new OrderAlreadyExistsError(shopId, input.orderNumber);
-    for (const e of announce) ownAnnouncements.add(e.id); // its echo is dropped cheaply by the consumer
     return order;
   }
 }
