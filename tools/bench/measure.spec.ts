@@ -54,13 +54,14 @@ describe('machineLimit', () => {
 });
 
 describe('machineBusyShare', () => {
-  it('is the CPU time a rate costs per second over the cores', () => {
-    // 78 orders/s at 21.4 ms each on 2 cores: 1.67 of 2 cores
-    expect(machineBusyShare(78, 21.4, 2)).toBeCloseTo(0.8346, 4);
-    expect(machineBusyShare(0, 21.4, 2)).toBe(0);
+  it('is the busy CPU time per second of the span over the cores', () => {
+    // 25 s of CPU over 15 s on 2 cores: 0.83 of the machine
+    expect(machineBusyShare(25, 15, 2)).toBeCloseTo(0.8333, 4);
+    expect(machineBusyShare(0, 15, 2)).toBe(0);
   });
-  it('refuses a machine without cores', () => {
+  it('refuses a machine without cores or a span without time', () => {
     expect(() => machineBusyShare(10, 5, 0)).toThrow(/cores/);
+    expect(() => machineBusyShare(10, 0, 2)).toThrow(/wallSeconds/);
   });
 });
 

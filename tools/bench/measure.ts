@@ -135,10 +135,15 @@ export class RateScheduler {
 }
 
 /** Ratio `a / b` rounded for tables; `NaN` when b is 0. */
-/** Share of the machine's CPUs a phase kept busy: `rate` orders/s costing `cpuMsPerOrder` ms of CPU each, over `cores`. */
-export function machineBusyShare(rate: number, cpuMsPerOrder: number, cores: number): number {
+/**
+ * Share of the machine's CPUs that were busy over a span: `busyCpuSeconds` (all cores together) over `wallSeconds`
+ * × `cores` (1 = every core busy all the time). Measured, not derived from a rate: a saturated phase finishes its
+ * orders late, and its rate × CPU per order would read above 1.
+ */
+export function machineBusyShare(busyCpuSeconds: number, wallSeconds: number, cores: number): number {
   if (!(cores > 0)) throw new Error('cores must be positive');
-  return (rate * cpuMsPerOrder) / 1000 / cores;
+  if (!(wallSeconds > 0)) throw new Error('wallSeconds must be positive');
+  return busyCpuSeconds / wallSeconds / cores;
 }
 
 export const ratio = (a: number, b: number): number => (b === 0 ? NaN : a / b);
