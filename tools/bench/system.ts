@@ -157,48 +157,42 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
   };
   try {
-    const simulator = await start({
-      service: 'rccs-simulator',
+    // one process after the other: the first of each service migrates its database, the others find it migrated
+    const startProcesses = async (service: BenchService, count: number, spawn: Omit<SpawnServiceOptions, 'service'>) => {
+      for (let i = 0; i < count; i++) started.push({ service, spawned: await start({ service, ...spawn }, options.cpuProfDir) });
+      return started.find((p) => p.service === service)!.spawned;
+    };
+    const simulator = await startProcesses('rccs-simulator', 1, {
       portEnv: 'SIM_PORT',
       env: {
         SIMULATOR_DATABASE_URL: simulatorDb.url,
         SIM_SHOPS: JSON.stringify(shops.map(({ shopUrl, userName, authKey }) => ({ shopUrl, userName, authKey }))),
         ...settings.simulator,
       },
-    }, options.cpuProfDir);
-    started.push({ service: 'rccs-simulator', spawned: simulator });
-    // one after the other: the first process of each service migrates its database, the others find it migrated
-    for (let i = 0; i < gatewayReplicas; i++) {
-      const gateway = await start({
-        service: 'payment-gateway',
-        portEnv: 'GATEWAY_PORT',
-        readyTimeoutMs: 60_000,
-        env: {
-          GATEWAY_DATABASE_URL: gatewayDb.url,
-          RABBITMQ_URL: rabbitUrl,
-          MESSAGING_NAME_PREFIX: prefix,
-          RCCS_ENDPOINT: `${simulator.url}/rccsapi-services/RCCSApiService`,
-          GATEWAY_SHOPS: JSON.stringify(shops),
-          ...settings.gateway,
-        },
-      }, options.cpuProfDir);
-      started.push({ service: 'payment-gateway', spawned: gateway });
-    }
-    for (let i = 0; i < orderReplicas; i++) {
-      const orders = await start({
-        service: 'order-service',
-        portEnv: 'ORDER_PORT',
-        readyTimeoutMs: 60_000,
-        env: {
-          ORDER_DATABASE_URL: ordersDb.url,
-          RABBITMQ_URL: rabbitUrl,
-          MESSAGING_NAME_PREFIX: prefix,
-          RCP_BOOTSTRAP_ADMIN_KEY: adminKey,
-          ...settings.orders,
-        },
-      }, options.cpuProfDir);
-      started.push({ service: 'order-service', spawned: orders });
-    }
+    });
+    await startProcesses('payment-gateway', gatewayReplicas, {
+      portEnv: 'GATEWAY_PORT',
+      readyTimeoutMs: 60_000,
+      env: {
+        GATEWAY_DATABASE_URL: gatewayDb.url,
+        RABBITMQ_URL: rabbitUrl,
+        MESSAGING_NAME_PREFIX: prefix,
+        RCCS_ENDPOINT: `${simulator.url}/rccsapi-services/RCCSApiService`,
+        GATEWAY_SHOPS: JSON.stringify(shops),
+        ...settings.gateway,
+      },
+    });
+    await startProcesses('order-service', orderReplicas, {
+      portEnv: 'ORDER_PORT',
+      readyTimeoutMs: 60_000,
+      env: {
+        ORDER_DATABASE_URL: ordersDb.url,
+        RABBITMQ_URL: rabbitUrl,
+        MESSAGING_NAME_PREFIX: prefix,
+        RCP_BOOTSTRAP_ADMIN_KEY: adminKey,
+        ...settings.orders,
+      },
+    });
     const processes = nameProcesses(started);
     const first = (service: BenchService) => processes.find((p) => p.service === service)!.spawned;
     settings.replicas = { 'order-service': String(orderReplicas), 'payment-gateway': String(gatewayReplicas) };
