@@ -18,8 +18,9 @@ const alive = (pid: number) => {
  * Runs a parent that starts a long-sleeping child, hands it to reapOnExit, prints the child's pid and then ends the way
  * `ending` says; returns the child's pid and how the parent ended, once it is gone.
  */
-async function childOfParentThat(ending: string): Promise<{ pid: number; signal: NodeJS.Signals | null; output: string }> {
+async function childOfParentThat(ending: string, before = ''): Promise<{ pid: number; signal: NodeJS.Signals | null; output: string }> {
   const script = `
+    ${before}
     const { spawn } = require('node:child_process');
     const { reapOnExit } = require(${JSON.stringify(reaper)});
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
@@ -56,6 +57,17 @@ describe('reapOnExit', () => {
     expect(await gone(parent.pid)).toBe(true);
     expect(parent.signal).toBe('SIGTERM');
     expect(parent.output).not.toMatch(/survived/);
+  });
+
+  it("defers to the parent's own signal handler (registered before the first child, as the chaos runner's)", async () => {
+    const parent = await childOfParentThat(
+      "process.kill(process.pid, 'SIGTERM')",
+      // the parent's graceful stop: looks whether its child still runs, then exits (the exit hook reaps it)
+      "process.once('SIGTERM', () => setTimeout(() => { let up = true; try { process.kill(child.pid, 0); } catch { up = false; } process.stdout.write('child up during graceful stop: ' + up + '\\n'); process.exit(0); }, 200));",
+    );
+    expect(parent.output).toContain('child up during graceful stop: true');
+    expect(parent.signal).toBeNull();
+    expect(await gone(parent.pid)).toBe(true);
   });
 
   it('leaves a child alone when its parent is killed outright (SIGKILL: nothing runs), as a control', async () => {

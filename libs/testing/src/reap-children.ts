@@ -23,12 +23,13 @@ function installHooks(): void {
   process.on('exit', killRunning);
   for (const signal of FATAL_SIGNALS) {
     const onSignal = () => {
+      // first in line (prepended), so a `once` handler of the process's own still counts here: it runs next
       if (process.listenerCount(signal) > 1) return; // the process handles it itself
       killRunning();
       process.removeListener(signal, onSignal);
       process.kill(process.pid, signal);
     };
-    process.on(signal, onSignal);
+    process.prependListener(signal, onSignal);
   }
 }
 

@@ -28,8 +28,6 @@ import { ApiKeysController } from './access/api-keys.controller';
 import { ApiKeysService } from './access/api-keys.service';
 import { ORDER_SERVICE } from './service-name';
 
-/** `service` of logs and metrics. */
-
 /** Shared providers every module of this service can inject (env, clock). */
 @Module({})
 export class CoreModule {
