@@ -14,7 +14,7 @@ import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { gaugeValue, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
+import { gaugeValue, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
 import { analyzeServiceDatabases, autovacuumOn, startSystem, stopOnSignals, type BenchService, type RunningSystem } from './bench/system';
 
@@ -682,15 +682,11 @@ async function main(): Promise<void> {
     publishedBy['warehouse (bench)'] = driver.shippedPublished;
     const publishedPerOrder = Object.values(publishedBy).reduce((a, b) => a + b, 0) / total;
 
-    // soak: growth between the first and last tenth of the soak phase
+    // soak: growth from the first to the last tenth of the soak phase
     let soak: Record<string, unknown> | undefined;
     if (args.soak) {
       const s = sampler.samples.filter((x) => x.phase === 'soak-50%');
-      const tenth = Math.max(1, Math.floor(s.length / 10));
-      const avg = (xs: typeof s, pick: (x: (typeof s)[number]) => number) => xs.reduce((a, x) => a + pick(x), 0) / xs.length;
-      const first = s.slice(0, tenth);
-      const last = s.slice(-tenth);
-      const metric = (pick: (x: (typeof s)[number]) => number) => ({ first: avg(first, pick), last: avg(last, pick) });
+      const metric = (pick: (x: (typeof s)[number]) => number) => growthOver(s.map(pick));
       soak = {
         samples: s.length,
         rssMb: Object.fromEntries(sys.processes.map(({ name }) => [name, metric((x) => x.rss[name] ?? 0)])),

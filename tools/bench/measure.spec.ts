@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, gaugeValue, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
+import { closedLoop, dueTick, gaugeValue, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -50,6 +50,24 @@ describe('machineLimit', () => {
     expect(() => machineLimit({ m: 1, M: 0, t: 1, T: 1, h: 1, H: 1 })).toThrow(/capacities/);
     expect(() => machineLimit({ m: NaN, M: 1, t: 1, T: 1, h: 1, H: 1 })).toThrow(/m must be/);
     expect(() => machineLimit({ m: 0, M: 1, t: 0, T: 1, h: 0, H: 1 })).toThrow(/must use/);
+  });
+});
+
+describe('growthOver', () => {
+  it('tells one burst (a high mean, a flat median) from growth (every tenth higher)', () => {
+    const flatWithBurst = Array.from({ length: 100 }, (_, i) => (i === 97 ? 233 : 0));
+    const burst = growthOver(flatWithBurst);
+    expect(burst).toMatchObject({ first: 0, firstMedian: 0, lastMedian: 0 });
+    expect(burst.last).toBeCloseTo(23.3, 6);
+    expect(burst.byTenth).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 23.3]);
+    const growing = growthOver(Array.from({ length: 100 }, (_, i) => i));
+    expect(growing.firstMedian).toBe(4);
+    expect(growing.lastMedian).toBe(94);
+    expect(growing.byTenth.every((m, i, all) => i === 0 || m > all[i - 1]!)).toBe(true);
+  });
+  it('works with fewer samples than tenths, and with none', () => {
+    expect(growthOver([5, 7, 9])).toMatchObject({ first: 5, last: 9, byTenth: [5, 7, 9] });
+    expect(growthOver([]).first).toBeNaN();
   });
 });
 

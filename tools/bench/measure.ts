@@ -146,6 +146,29 @@ export function machineBusyShare(busyCpuSeconds: number, wallSeconds: number, co
   return busyCpuSeconds / wallSeconds / cores;
 }
 
+/** A quantity sampled over a long phase (the soak), from its first to its last tenth. */
+export interface Growth {
+  /** Means of the first and the last tenth. */
+  first: number;
+  last: number;
+  /** Medians of the first and the last tenth: one burst (a batch's results landing at once) moves a mean, not these. */
+  firstMedian: number;
+  lastMedian: number;
+  /** Mean of each tenth, in order: growth shows as a trend, a burst as one high tenth. */
+  byTenth: number[];
+}
+
+/** Splits `values` (in sampling order) into tenths and summarizes them; NaN everywhere for an empty list. */
+export function growthOver(values: readonly number[]): Growth {
+  const n = values.length;
+  const tenths = Array.from({ length: Math.min(10, n) }, (_, i) => values.slice(Math.floor((i * n) / Math.min(10, n)), Math.floor(((i + 1) * n) / Math.min(10, n))));
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : NaN);
+  const median = (xs: readonly number[]) => percentile(xs, 50);
+  const first = tenths[0] ?? [];
+  const last = tenths[tenths.length - 1] ?? [];
+  return { first: mean(first), last: mean(last), firstMedian: median(first), lastMedian: median(last), byTenth: tenths.map(mean) };
+}
+
 export const ratio = (a: number, b: number): number => (b === 0 ? NaN : a / b);
 
 /** The first tick of a fixed schedule (`start + k·tickMs`, k ≥ 1) at or after `t`. */
