@@ -16,7 +16,8 @@ import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
 import { gaugeValue, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
-import { analyzeServiceDatabases, autovacuumOn, startSystem, stopOnSignals, type BenchService, type RunningSystem } from './bench/system';
+import { stopOnSignals } from '@rcp/testing';
+import { analyzeServiceDatabases, autovacuumOn, startSystem, type BenchService, type RunningSystem } from './bench/system';
 
 interface Args {
   soak: boolean;
@@ -112,6 +113,7 @@ const MAX_WARM_MS = 25_000;
  * operation, which the latency targets under load are read against.
  */
 const FLOOR = { warmUpOrders: 5, orders: 20, gapMs: 200 };
+const CORES = availableParallelism();
 const COUNTS = {
   /** messages published per order, by publisher */
   published: {
@@ -526,7 +528,7 @@ async function main(): Promise<void> {
     await sampler.stop().catch(() => undefined);
     await driver.close().catch(() => undefined);
     await sys.stop();
-  }, log);
+  }, { log });
   let exitCode = 0;
   try {
     const outboxAtStart = await outboxInserted(sys);
@@ -654,7 +656,7 @@ async function main(): Promise<void> {
         rate,
         ...latencies(driver.traces.values(), name),
         cpuPer1000: cpuPer1000(a, b, completed),
-        machineBusy: machineBusyShare(b.machine - a.machine, (b.at - a.at) / 1000, availableParallelism()),
+        machineBusy: machineBusyShare(b.machine - a.machine, (b.at - a.at) / 1000, CORES),
         outbox: sampler.outboxLag(name),
         leftAfterDrain: left,
         lingerShare: sampler.lingerShare(name),
@@ -699,7 +701,6 @@ async function main(): Promise<void> {
     const p50 = fixed['50%']!;
     const p80 = fixed['80%']!;
     const opMax = (x: Pick<typeof p50, 'create' | 'authorize' | 'capture'>, k: 'p50' | 'p99') => Math.max(x.create[k], x.authorize[k], x.capture[k]);
-    const cores = availableParallelism();
     const underLoad = (x: typeof p50, k: 'p50' | 'p99') => `${f(opMax(x, k))} ms (worst op; idle floor ${f(opMax(floor, k))}; machine ${f(x.machineBusy * 100)} % busy)`;
     const rssPeak = Object.fromEntries(Object.entries(rssAtXmax).map(([k, v]) => [k, v.peakMb]));
     const ours = new Set(sys.processes.map((p) => p.name));
@@ -739,7 +740,7 @@ async function main(): Promise<void> {
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
       row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`);
-      row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${cores} cores`);
+      row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${CORES} cores`);
     }
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB (since ${peakRssSinceRamp ? 'the ramp started' : 'the process started'}) --`);
     for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');

@@ -13,7 +13,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repositoryRoot } from '@rcp/testing';
+import { repositoryRoot, stopOnSignals } from '@rcp/testing';
 import { memoryWatermark, rabbitmqctl } from './chaos/infra';
 import { renderDetails, renderTable, replaceBlock, type ScenarioResult } from './chaos/report';
 import { runScenario } from './chaos/runner';
@@ -76,10 +76,7 @@ async function main(): Promise<number> {
     log('SIGINT: cleaning up');
   });
   // SIGTERM (a CI job cancelled, a `kill`) does not wait for the scenario: stop the system now, as the hard stop does
-  process.once('SIGTERM', () => {
-    log('SIGTERM: stopping the system');
-    void sys.stop().finally(() => process.exit(143));
-  });
+  stopOnSignals(() => sys.stop(), { signals: ['SIGTERM'], log });
 
   const results: ScenarioResult[] = [];
   try {

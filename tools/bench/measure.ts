@@ -161,7 +161,8 @@ export interface Growth {
 /** Splits `values` (in sampling order) into tenths and summarizes them; NaN everywhere for an empty list. */
 export function growthOver(values: readonly number[]): Growth {
   const n = values.length;
-  const tenths = Array.from({ length: Math.min(10, n) }, (_, i) => values.slice(Math.floor((i * n) / Math.min(10, n)), Math.floor(((i + 1) * n) / Math.min(10, n))));
+  const parts = Math.min(10, n);
+  const tenths = Array.from({ length: parts }, (_, i) => values.slice(Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)));
   const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : NaN);
   const median = (xs: readonly number[]) => percentile(xs, 50);
   const first = tenths[0] ?? [];

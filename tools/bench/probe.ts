@@ -1,7 +1,8 @@
 // `node dist/tools/bench/probe.js` (after `npm run build`; PROBE_TRACE=0 without tracing). Ad-hoc latency probe: one order at a time through the system with OTel file traces; prints the span timeline of the last order.
 import { readFileSync, rmSync } from 'node:fs';
 import { FlowDriver } from './driver';
-import { startSystem, stopOnSignals } from './system';
+import { stopOnSignals } from '@rcp/testing';
+import { startSystem } from './system';
 
 async function main() {
   const file = '/tmp/probe-traces.jsonl';
@@ -17,7 +18,7 @@ async function main() {
   stopOnSignals(async () => {
     await driver.close();
     await sys.stop();
-  }, (msg) => console.error(msg));
+  });
   await driver.init();
   try {
     await driver.oneAtATime('probe', 12, 300);

@@ -221,24 +221,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 }
 
 /**
- * An interrupted run (Ctrl-C, SIGTERM) runs `stop` — its instruments, then the system: services stopped, databases
- * dropped, queues deleted — bounded by `boundMs`, and exits; whatever is still running then is killed as the process
- * exits (`reapOnExit`).
- */
-export function stopOnSignals(stop: () => Promise<void>, log: (msg: string) => void, boundMs = 30_000): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping the system`);
-    const bound = new Promise((r) => setTimeout(r, boundMs).unref());
-    void Promise.race([stop().catch((err: unknown) => log(`stopping failed: ${String(err)}`)), bound]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
-
-/**
  * Deletes the run's queues (consumer queue, retry tiers, parking lot of each service) once the services stopped,
  * rather than leaving them to expire after 10 idle minutes: quorum queues keep memory in RabbitMQ, and back-to-back
  * runs (A/B comparisons) should each start with the broker as they found it. Best effort.

@@ -79,3 +79,39 @@ describe('reapOnExit', () => {
     }
   });
 });
+
+describe('stopOnSignals', () => {
+  /** Runs a parent that registers stopOnSignals with `stop` (a JS expression returning a promise), then signals itself. */
+  async function parentStoppedBy(signal: NodeJS.Signals, stop: string): Promise<{ code: number | null; output: string; ms: number }> {
+    const script = `
+      const { stopOnSignals } = require(${JSON.stringify(reaper)});
+      stopOnSignals(() => ${stop}, { boundMs: 300, log: (m) => process.stdout.write(m + '\\n') });
+      setTimeout(() => process.kill(process.pid, ${JSON.stringify(signal)}), 100);
+      setTimeout(() => process.stdout.write('still running\\n'), 5000);
+    `;
+    const started = Date.now();
+    const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    parent.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((r) => parent.once('exit', (c) => r(c)));
+    return { code, output, ms: Date.now() - started };
+  }
+
+  it('runs the stop, then exits with 128 + the signal (SIGTERM 143, SIGINT 130)', async () => {
+    const term = await parentStoppedBy('SIGTERM', "new Promise((r) => setTimeout(() => { process.stdout.write('stopped\\n'); r(); }, 50))");
+    expect(term.output).toMatch(/SIGTERM: stopping\nstopped\n/);
+    expect(term.code).toBe(143);
+    const int = await parentStoppedBy('SIGINT', 'Promise.resolve()');
+    expect(int.code).toBe(130);
+    expect(int.output).not.toMatch(/still running/);
+  });
+
+  it('exits after its bound when the stop hangs, and says so when the stop fails', async () => {
+    const hung = await parentStoppedBy('SIGTERM', 'new Promise(() => {})');
+    expect(hung.code).toBe(143);
+    expect(hung.ms).toBeLessThan(3000);
+    const failed = await parentStoppedBy('SIGTERM', "Promise.reject(new Error('broker gone'))");
+    expect(failed.output).toContain('stopping failed: Error: broker gone');
+    expect(failed.code).toBe(143);
+  });
+});
