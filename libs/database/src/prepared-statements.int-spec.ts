@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { TestDatabase, createTestDatabase } from '@rcp/testing';
-import { preparedStatementsPoolOption, preparingClient } from './prepared-statements';
+import { pgClientPoolOption, preparingClient } from './prepared-statements';
 
 let db: TestDatabase;
 
@@ -18,7 +18,7 @@ const prepared = async (ds: DataSource): Promise<{ statement: string }[]> => ds.
 
 describe('preparingClient (real PostgreSQL)', () => {
   it('runs a recurring statement as a prepared statement of the connection, through TypeORM', async () => {
-    const ds = new DataSource({ type: 'postgres', url: db.url, extra: { max: 1, ...preparedStatementsPoolOption(true, { minUses: 2 }) } });
+    const ds = new DataSource({ type: 'postgres', url: db.url, extra: { max: 1, ...pgClientPoolOption(true, { minUses: 2 }) } });
     await ds.initialize();
     try {
       await ds.query(`CREATE TABLE item (id int PRIMARY KEY, name text)`);
@@ -35,7 +35,7 @@ describe('preparingClient (real PostgreSQL)', () => {
   });
 
   it('is off when disabled', async () => {
-    const ds = new DataSource({ type: 'postgres', url: db.url, extra: { max: 1, ...preparedStatementsPoolOption(false) } });
+    const ds = new DataSource({ type: 'postgres', url: db.url, extra: { max: 1, ...pgClientPoolOption(false) } });
     await ds.initialize();
     try {
       for (let i = 0; i < 5; i++) await ds.query(`SELECT $1::int AS v`, [i]);

@@ -1,4 +1,5 @@
 import { Client, type QueryConfig, type QueryResult } from 'pg';
+import { connectionErrorSafeClient } from './connection-errors';
 
 /** Options of {@link preparingClient}. */
 export interface PreparedStatementOptions {
@@ -11,11 +12,13 @@ export interface PreparedStatementOptions {
 }
 
 /**
- * Pool options for recurring statements as prepared statements ({@link preparingClient}), or none when disabled
- * (behind a transaction-pooling proxy). Spread into TypeORM's `extra` or a `pg` Pool config.
+ * The `Client` pool option every service's PostgreSQL pool uses: connections that survive being ended by the server
+ * ({@link connectionErrorSafeClient}) and, when `preparedStatements` is on, run recurring statements as prepared
+ * statements ({@link preparingClient}; off behind a transaction-pooling proxy). Spread into TypeORM's `extra` or a
+ * `pg` Pool config.
  */
-export function preparedStatementsPoolOption(enabled: boolean, options?: PreparedStatementOptions): { Client?: typeof Client } {
-  return enabled ? { Client: preparingClient(options) } : {};
+export function pgClientPoolOption(preparedStatements: boolean, options?: PreparedStatementOptions): { Client: typeof Client } {
+  return { Client: preparedStatements ? preparingClient(options) : connectionErrorSafeClient(Client) };
 }
 
 /** PostgreSQL's answer when a prepared statement's result columns changed under it (DDL since it was prepared). */
@@ -71,7 +74,7 @@ export class StatementNamer {
  */
 export function preparingClient(options: PreparedStatementOptions = {}): typeof Client {
   const namer = new StatementNamer(options);
-  return class PreparingClient extends Client {
+  return class PreparingClient extends connectionErrorSafeClient(Client) {
     /** Per connection: statements to prepare afresh under a suffixed name (their old plan went stale). */
     private readonly renamed = new Map<string, number>();
 

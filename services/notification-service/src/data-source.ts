@@ -1,7 +1,7 @@
 import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
 import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { preparedStatementsPoolOption } from '@rcp/database';
+import { pgClientPoolOption } from '@rcp/database';
 import { Delivery } from './entities/delivery.entity';
 import { Incident } from './entities/incident.entity';
 import { NotificationRule } from './entities/notification-rule.entity';
@@ -21,7 +21,7 @@ export function dataSourceOptions(url: string, preparedStatements = true): DataS
     migrations: [...MESSAGING_MIGRATIONS, NotificationSchema1760000000000, ...AUTH_MIGRATIONS],
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10, ...preparedStatementsPoolOption(preparedStatements) },
+    extra: { max: 10, ...pgClientPoolOption(preparedStatements) },
   };
 }
 

@@ -1,5 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
-import { preparedStatementsPoolOption } from '@rcp/database';
+import { pgClientPoolOption } from '@rcp/database';
 import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { OrderEntity } from './entities/order.entity';
 import { ApiLogEntity, AuthExpiryWarningEntity, OrderStatusHistoryEntity, PaymentTagHistoryEntity } from './entities/history.entities';
@@ -23,6 +23,6 @@ export function orderDataSourceOptions(url: string, preparedStatements = true): 
     migrationsTableName: 'order_service_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10, ...preparedStatementsPoolOption(preparedStatements) },
+    extra: { max: 10, ...pgClientPoolOption(preparedStatements) },
   };
 }

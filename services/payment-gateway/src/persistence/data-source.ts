@@ -1,5 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { preparedStatementsPoolOption } from '@rcp/database';
+import { pgClientPoolOption } from '@rcp/database';
 import { MESSAGING_MIGRATIONS } from '@rcp/messaging';
 import { AUTH_ENTITIES, AUTH_MIGRATIONS } from '@rcp/auth';
 import { GATEWAY_ENTITIES } from './entities';
@@ -19,7 +19,7 @@ export function gatewayDataSourceOptions(url: string, preparedStatements = true)
     migrations: [...MESSAGING_MIGRATIONS, GatewayInitial1732780800000, GatewayShopCredentials1767500000000, GatewayResubmissions1767600000000, ...AUTH_MIGRATIONS],
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20, application_name: 'payment-gateway', ...preparedStatementsPoolOption(preparedStatements) },
+    extra: { max: 20, application_name: 'payment-gateway', ...pgClientPoolOption(preparedStatements) },
   };
 }
 

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
-import { ensureDatabase, preparedStatementsPoolOption, runMigrationsLocked } from '@rcp/database';
+import { ensureDatabase, pgClientPoolOption, runMigrationsLocked } from '@rcp/database';
 import type { AsyncOperation, CardState, DeclineOutcome, OrderRecord, RequestRecord, ResultRecord, ShopCredentials } from '../domain/types';
 import { InitSimulator1732780800000 } from './migrations/1732780800000-InitSimulator';
 import type { LedgerFilter, OrderFilter, RequestWithResults, ResultSearch, SimulatorStore, SubmitCommand, SubmitResult } from './store.port';
@@ -265,7 +265,7 @@ export class PostgresStore implements SimulatorStore {
     this.pool = new Pool({
       connectionString: this.options.url,
       max: this.options.poolSize ?? 10,
-      ...preparedStatementsPoolOption(this.options.preparedStatements ?? true),
+      ...pgClientPoolOption(this.options.preparedStatements ?? true),
       // A simulator restart never loses a commit either way; only a crash of PostgreSQL itself could lose the last
       // fraction of a second, which is worth the throughput for a test double (SIM_DB_SYNCHRONOUS_COMMIT=true to change).
       options: `-c synchronous_commit=${this.options.synchronousCommit ? 'on' : 'off'}`,
@@ -304,8 +304,8 @@ export class PostgresStore implements SimulatorStore {
   private async tx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.db.connect();
-      // A checked-out client is not covered by the pool's idle 'error' handler: without a listener of its own, a
-      // backend terminated mid-transaction (pg_terminate_backend, a database restart) would crash the process.
+      // A backend terminated mid-transaction (pg_terminate_backend, a database restart) shows as an 'error' event
+      // between statements: noted here so the transaction is retried on a fresh connection and this one discarded.
       let broken: Error | undefined;
       let committing = false;
       const onError = (err: Error) => (broken = err);
