@@ -1,7 +1,9 @@
 import * as amqplib from 'amqplib';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createEnvelope, OrderShipped, type EventEnvelope } from '@rcp/contracts';
 import { generateApiKey } from '@rcp/auth';
 import { deletePrefixedTopology, EventPublisher, ParkingLot, resolveTopology } from '@rcp/messaging';
@@ -22,6 +24,21 @@ const PORT_ENV: Record<ServiceName, string> = {
   'order-service': 'ORDER_PORT',
   'notification-service': 'NOTIFY_PORT',
 };
+
+/**
+ * Keeps a crashed service's whole output (the crash record quotes only its error lines; the stack that explains
+ * them is further down) as `tmp/chaos/crashes/<service>-<time>.log`; returns the path, or undefined when it cannot.
+ */
+export function saveCrashOutput(service: string, output: string, dir = join(process.cwd(), 'tmp', 'chaos', 'crashes')): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${service}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    writeFileSync(file, output);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A service process we may kill and restart; unexpected exits are recorded as crashes. */
 export class ManagedService {
@@ -59,7 +76,8 @@ export class ManagedService {
         // eslint-disable-next-line no-control-regex
         const tail = service.output().slice(-4000).replace(/\u001b\[[0-9;]*m/g, '');
         const errorLines = tail.split('\n').filter((l) => /error|exception|fatal|terminat/i.test(l)).slice(-4).join(' | ');
-        this.crashes.push({ service: this.name, detail: `exited (code ${code}, signal ${signal}); ${errorLines.slice(0, 1200) || tail.slice(-600)}` });
+        const saved = saveCrashOutput(this.name, service.output());
+        this.crashes.push({ service: this.name, detail: `exited (code ${code}, signal ${signal}); ${errorLines.slice(0, 1200) || tail.slice(-600)}${saved ? `; whole output in ${saved}` : ''}` });
       }
     });
   }
