@@ -134,7 +134,6 @@ export class RateScheduler {
   }
 }
 
-/** Ratio `a / b` rounded for tables; `NaN` when b is 0. */
 /**
  * Share of the machine's CPUs that were busy over a span: `busyCpuSeconds` (all cores together) over `wallSeconds`
  * × `cores` (1 = every core busy all the time). Measured, not derived from a rate: a saturated phase finishes its
@@ -170,6 +169,7 @@ export function growthOver(values: readonly number[]): Growth {
   return { first: mean(first), last: mean(last), firstMedian: median(first), lastMedian: median(last), byTenth: tenths.map(mean) };
 }
 
+/** Ratio `a / b` rounded for tables; `NaN` when b is 0. */
 export const ratio = (a: number, b: number): number => (b === 0 ? NaN : a / b);
 
 /** The first tick of a fixed schedule (`start + k·tickMs`, k ≥ 1) at or after `t`. */

@@ -8,7 +8,7 @@ import { createEnvelope, OrderShipped, type EventEnvelope } from '@rcp/contracts
 import { generateApiKey } from '@rcp/auth';
 import { deletePrefixedTopology, EventPublisher, ParkingLot, resolveTopology } from '@rcp/messaging';
 import { Keyring } from '@rcp/secrets';
-import { createTestDatabase, freePort, spawnService, testRabbitUrl, uniqueName, type SpawnedService, type TestDatabase } from '@rcp/testing';
+import { createTestDatabase, freePort, repositoryRoot, spawnService, testRabbitUrl, uniqueName, type SpawnedService, type TestDatabase } from '@rcp/testing';
 import type { BusEvent, Notification } from './invariants';
 import { TcpProxy } from './tcp-proxy';
 
@@ -29,7 +29,7 @@ const PORT_ENV: Record<ServiceName, string> = {
  * Keeps a crashed service's whole output (the crash record quotes only its error lines; the stack that explains
  * them is further down) as `tmp/chaos/crashes/<service>-<time>.log`; returns the path, or undefined when it cannot.
  */
-export function saveCrashOutput(service: string, output: string, dir = join(process.cwd(), 'tmp', 'chaos', 'crashes')): string | undefined {
+export function saveCrashOutput(service: string, output: string, dir = join(repositoryRoot(), 'tmp', 'chaos', 'crashes')): string | undefined {
   try {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${service}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);

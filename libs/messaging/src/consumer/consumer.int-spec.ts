@@ -174,6 +174,34 @@ describe('app-id', () => {
   });
 });
 
+describe('app-id on replay', () => {
+  it('a parked message replayed from the parking lot keeps its app-id', async () => {
+    let broken = true;
+    const seen: unknown[] = [];
+    const server = await startServer(
+      { queue: 'app-id-replay', bindings: ['order.shipped'], maxAttempts: 1 },
+      {
+        OrderShipped: async (_e, ctx) => {
+          if (broken) throw new Error('down');
+          seen.push(ctx.getMessage().properties.appId);
+        },
+      },
+    );
+    const named = new EventPublisher({ url, namePrefix: prefix, connectionName: `${prefix}-named-replay`, logger: quietLogger, appId: 'svc-b' });
+    try {
+      const event = orderShipped();
+      await named.publish(event);
+      await waitFor(async () => ((await parkingLot.list(server.parkingLotQueue, 10)).length === 1 ? true : undefined), 'message parked');
+      broken = false;
+      expect((await parkingLot.replay(server.queueName, { messageIds: [event.id] })).replayed).toEqual([event.id]);
+      await waitFor(() => seen.length === 1, 'replayed message handled');
+      expect(seen).toEqual(['svc-b']);
+    } finally {
+      await named.close();
+    }
+  });
+});
+
 describe('reconnect', () => {
   it('resumes consuming after its broker connections are closed mid-stream; nothing is lost', async () => {
     const seen = new Set<string>();

@@ -209,6 +209,7 @@ export class ParkingLot {
             type: p.type,
             timestamp: p.timestamp,
             correlationId: p.correlationId,
+            appId: p.appId, // who published it: an order-service echo stays recognisable as one
             contentType: p.contentType,
             contentEncoding: p.contentEncoding,
             headers: replayHeaders(p.headers),
