@@ -189,7 +189,13 @@ export class GatewayModule {
           inject: [Submitter, SaturationLinger],
           useFactory: (s: Submitter, saturation: SaturationLinger) =>
             new Batcher<string, SubmitOutcome>(
-              { maxSize: config.batch.maxOrders, maxWaitMs: config.batch.maxWaitMs, linger: saturation.linger },
+              {
+                maxSize: config.batch.maxOrders,
+                maxWaitMs: config.batch.maxWaitMs,
+                linger: saturation.linger,
+                lingerTarget: config.batch.lingerTarget,
+                maxHeld: config.batch.maxHeld,
+              },
               (key, ids) => {
                 const { shopId, kind } = parseBatchKey(key);
                 return s.submitBatch(shopId, kind, ids);

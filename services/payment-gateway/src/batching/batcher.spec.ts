@@ -137,11 +137,15 @@ describe('Batcher', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
 
-    function recording(linger: () => number, options: { maxSize?: number; maxWaitMs?: number; flushMs?: number } = {}) {
-      const flushes: { at: number; items: string[] }[] = [];
+    function recording(
+      linger: () => number,
+      options: { maxSize?: number; maxWaitMs?: number; flushMs?: number; lingerTarget?: number; maxHeld?: number } = {},
+    ) {
+      const flushes: { at: number; key: string; items: string[] }[] = [];
       const started = Date.now();
-      const b = new Batcher<string, string>({ maxSize: options.maxSize ?? 100, maxWaitMs: options.maxWaitMs ?? 50, linger }, async (_k, items) => {
-        flushes.push({ at: Date.now() - started, items });
+      const { maxSize = 100, maxWaitMs = 50, lingerTarget, maxHeld } = options;
+      const b = new Batcher<string, string>({ maxSize, maxWaitMs, linger, lingerTarget, maxHeld }, async (key, items) => {
+        flushes.push({ at: Date.now() - started, key, items });
         if (options.flushMs) await new Promise((r) => setTimeout(r, options.flushMs));
         return items;
       });
@@ -157,7 +161,7 @@ describe('Batcher', () => {
       expect(flushes).toEqual([]);
       await jest.advanceTimersByTimeAsync(1);
       await expect(Promise.all(results)).resolves.toEqual(['a', 'b']);
-      expect(flushes).toEqual([{ at: 100, items: ['a', 'b'] }]);
+      expect(flushes).toEqual([{ at: 100, key: 'k', items: ['a', 'b'] }]);
     });
 
     it('follows the linger function at every decision (0 = at once)', async () => {
@@ -181,7 +185,70 @@ describe('Batcher', () => {
       const full = ['a', 'b', 'c'].map((i) => b.add('k', i));
       await jest.advanceTimersByTimeAsync(0);
       await expect(Promise.all(full)).resolves.toEqual(['a', 'b', 'c']);
-      expect(flushes).toEqual([{ at: 0, items: ['a', 'b', 'c'] }]);
+      expect(flushes).toEqual([{ at: 0, key: 'k', items: ['a', 'b', 'c'] }]);
+    });
+
+    it('ends a hold once the batch reached its target size', async () => {
+      const { b, flushes } = recording(() => 1000, { lingerTarget: 3 });
+      const results = [b.add('k', 'a')];
+      await jest.advanceTimersByTimeAsync(200);
+      results.push(b.add('k', 'b'));
+      await jest.advanceTimersByTimeAsync(200);
+      expect(flushes).toEqual([]);
+      results.push(b.add('k', 'c')); // the third: held for 400 ms, not the 1000 the linger allows
+      await jest.advanceTimersByTimeAsync(0);
+      await expect(Promise.all(results)).resolves.toEqual(['a', 'b', 'c']);
+      expect(flushes).toEqual([{ at: 400, key: 'k', items: ['a', 'b', 'c'] }]);
+    });
+
+    it('sends a batch that reached its target next to a running flush, like a full one', async () => {
+      const { b, flushes } = recording(() => 1000, { lingerTarget: 2, flushMs: 500 });
+      const first = [b.add('k', 'a'), b.add('k', 'b')]; // at its target at once: flushed at 0, runs until 500
+      await jest.advanceTimersByTimeAsync(100);
+      const second = [b.add('k', 'c'), b.add('k', 'd')];
+      await jest.advanceTimersByTimeAsync(0);
+      expect(flushes).toEqual([
+        { at: 0, key: 'k', items: ['a', 'b'] },
+        { at: 100, key: 'k', items: ['c', 'd'] },
+      ]);
+      await jest.advanceTimersByTimeAsync(600);
+      await Promise.all([...first, ...second]);
+    });
+
+    it('keeps the target out of batches formed without a hold', async () => {
+      const { b, flushes } = recording(() => 0, { lingerTarget: 2, maxWaitMs: 50, flushMs: 100 });
+      const first = b.add('k', 'a'); // no hold: at once, runs until 100
+      await jest.advanceTimersByTimeAsync(10);
+      const behind = ['b', 'c', 'd'].map((i) => b.add('k', i)); // wait behind it up to maxWaitMs, together
+      await jest.advanceTimersByTimeAsync(0);
+      expect(flushes.map((f) => f.items)).toEqual([['a']]);
+      await jest.advanceTimersByTimeAsync(50);
+      expect(flushes).toEqual([
+        { at: 0, key: 'k', items: ['a'] },
+        { at: 60, key: 'k', items: ['b', 'c', 'd'] },
+      ]);
+      await jest.advanceTimersByTimeAsync(200);
+      await Promise.all([first, ...behind]);
+    });
+
+    it('refuses a target or a bound on held items below one', () => {
+      expect(() => new Batcher({ maxSize: 10, maxWaitMs: 0, lingerTarget: 0 }, async (_k, items: string[]) => items)).toThrow('lingerTarget');
+      expect(() => new Batcher({ maxSize: 10, maxWaitMs: 0, maxHeld: 0 }, async (_k, items: string[]) => items)).toThrow('maxHeld');
+    });
+
+    it('sends the key holding most at once when the items held across keys reach maxHeld', async () => {
+      const { b, flushes } = recording(() => 1000, { maxHeld: 5 });
+      const results = [b.add('x', 'x1'), b.add('y', 'y1'), b.add('y', 'y2'), b.add('x', 'x2'), b.add('y', 'y3')];
+      await jest.advanceTimersByTimeAsync(0);
+      expect(flushes).toEqual([{ at: 0, key: 'y', items: ['y1', 'y2', 'y3'] }]);
+      expect(b.waiting).toBe(2);
+      results.push(b.add('x', 'x3')); // 3 held: under the bound, 'x' keeps lingering
+      await jest.advanceTimersByTimeAsync(999);
+      expect(flushes).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(Promise.all(results)).resolves.toEqual(['x1', 'y1', 'y2', 'x2', 'y3', 'x3']);
+      expect(flushes[1]).toEqual({ at: 1000, key: 'x', items: ['x1', 'x2', 'x3'] });
+      expect(b.waiting).toBe(0);
     });
 
     it('holds items behind a running flush until the oldest lingered (not just maxWaitMs)', async () => {
@@ -194,8 +261,8 @@ describe('Batcher', () => {
       await jest.advanceTimersByTimeAsync(70); // 'b' flushed at 205, done at 235
       await Promise.all([first, second]);
       expect(flushes).toEqual([
-        { at: 100, items: ['a'] },
-        { at: 205, items: ['b'] },
+        { at: 100, key: 'k', items: ['a'] },
+        { at: 205, key: 'k', items: ['b'] },
       ]);
     });
 
@@ -205,7 +272,7 @@ describe('Batcher', () => {
       await jest.advanceTimersByTimeAsync(5);
       await b.close();
       await expect(held).resolves.toBe('a');
-      expect(flushes).toEqual([{ at: 5, items: ['a'] }]);
+      expect(flushes).toEqual([{ at: 5, key: 'k', items: ['a'] }]);
     });
   });
 });

@@ -7,13 +7,21 @@
  * "at once" then waits for the announced items of the key (still bounded by `maxWaitMs`), so a burst delivered
  * together is not split into a lone first item and the rest.
  * An optional `linger` holds a key's first waiting item that long before its batch goes out (read at every decision,
- * so it can follow the load: see `SaturationLinger`); a full batch and `close()` still flush at once.
+ * so it can follow the load: see `SaturationLinger`); a full batch and `close()` still flush at once, and so does a
+ * held batch that reached `lingerTarget` — the size the hold is for — so a hold lasts as long as the key's arrival
+ * rate needs to fill it (a slow machine's batches are not smaller than a fast one's), and no longer.
+ * `maxHeld` bounds the items waiting across all keys: a caller that acknowledges an item only once its batch went out
+ * (a consumer with a prefetch window) must not have its whole window held, or holds would cap its throughput.
  */
 export interface BatcherOptions {
   maxSize: number;
   maxWaitMs: number;
   /** Milliseconds a key's oldest waiting item is held before its batch goes out (≤ 0: no hold). Default none. */
   linger?: () => number;
+  /** A held batch goes out as soon as it holds this many items (default `maxSize`: only a full batch ends a hold). */
+  lingerTarget?: number;
+  /** Most items waiting across all keys: reaching it sends the key with the most waiting at once. Default unbounded. */
+  maxHeld?: number;
 }
 
 interface Pending<T, R> {
@@ -44,12 +52,16 @@ export class Batcher<T, R> {
   private readonly groups = new Map<string, Group<T, R>>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
+  /** Items waiting in all groups (kept in step with the groups' `items`). */
+  private held = 0;
 
   constructor(
     private readonly options: BatcherOptions,
     private readonly flush: (key: string, items: T[]) => Promise<R[]>,
   ) {
     if (options.maxSize < 1) throw new Error('maxSize must be >= 1');
+    if (options.lingerTarget !== undefined && !(options.lingerTarget >= 1)) throw new Error('lingerTarget must be >= 1');
+    if (options.maxHeld !== undefined && !(options.maxHeld >= 1)) throw new Error('maxHeld must be >= 1');
   }
 
   add(key: string, item: T): Promise<R> {
@@ -60,9 +72,14 @@ export class Batcher<T, R> {
         group = this.group(key);
       }
       group.items.push({ item, resolve, reject, at: performance.now() });
-      if (group.items.length >= this.options.maxSize) {
+      this.held++;
+      if (group.items.length >= this.options.maxSize || this.heldToTarget(group)) {
         this.flushKey(key);
         return;
+      }
+      if (this.held >= (this.options.maxHeld ?? Infinity)) {
+        this.flushKey(this.keyHoldingMost());
+        if (group.items.length === 0) return; // it was this key
       }
       if (group.inFlight === 0) {
         if (!group.immediate) group.immediate = setImmediate(() => this.flushIfIdle(key));
@@ -92,9 +109,7 @@ export class Batcher<T, R> {
 
   /** Number of items waiting (not yet handed to a flush). */
   get waiting(): number {
-    let n = 0;
-    for (const g of this.groups.values()) n += g.items.length;
-    return n;
+    return this.held;
   }
 
   /** Flushes currently running (all keys). */
@@ -143,6 +158,12 @@ export class Batcher<T, R> {
     return Math.max(0, oldest.at + linger - performance.now());
   }
 
+  /** True when a hold applies now and the key's waiting batch reached the size it is held for. */
+  private heldToTarget(group: Group<T, R>): boolean {
+    const target = this.options.lingerTarget;
+    return target !== undefined && group.items.length >= target && (this.options.linger?.() ?? 0) > 0;
+  }
+
   /** How long items may wait behind a running flush (or announced items): `maxWaitMs`, or the linger when longer. */
   private waitBehindFlush(group: Group<T, R>): number {
     return Math.max(this.options.maxWaitMs, this.holdMs(group));
@@ -163,8 +184,9 @@ export class Batcher<T, R> {
     group.timer = undefined;
     group.immediate = undefined;
     const batch = group.items.splice(0, this.options.maxSize);
+    this.held -= batch.length;
     if (batch.length === 0) return this.forgetIfIdle(key, group);
-    if (group.items.length >= this.options.maxSize) this.flushKey(key);
+    if (group.items.length >= this.options.maxSize || this.heldToTarget(group)) this.flushKey(key);
     else if (group.items.length > 0) this.flushIn(key, group, this.waitBehindFlush(group));
     group.inFlight++;
     const run = Promise.resolve()
@@ -191,6 +213,13 @@ export class Batcher<T, R> {
         }
       });
     this.running.add(run);
+  }
+
+  /** The key with the most items waiting (the best batch to send when holds must make room). */
+  private keyHoldingMost(): string {
+    let most: [string, number] = ['', -1];
+    for (const [key, g] of this.groups) if (g.items.length > most[1]) most = [key, g.items.length];
+    return most[0];
   }
 
   private forgetIfIdle(key: string, group: Group<T, R>): void {

@@ -1,10 +1,10 @@
 import { loadGatewayConfig } from './gateway-config';
 
 describe('loadGatewayConfig', () => {
-  it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms growing to 800 ms while saturated, stuck after 1 h)', () => {
+  it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms growing to 2 s while saturated, stuck after 1 h)', () => {
     const c = loadGatewayConfig({});
     expect(c.port).toBe(3001);
-    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 800, onAboveMs: 1, offBelowMs: expect.closeTo(2 / 3, 5) } });
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 2000, onAboveMs: 1, offBelowMs: expect.closeTo(2 / 3, 5) }, lingerTarget: 50, maxHeld: 150 });
     expect(c.stuck.afterMs).toBe(3_600_000);
     expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
   });
@@ -24,8 +24,20 @@ describe('loadGatewayConfig', () => {
 
   it('turns the saturation linger off with GATEWAY_BATCH_LINGER_MS=0 and derives its lower threshold', () => {
     const c = loadGatewayConfig({ GATEWAY_BATCH_LINGER_MS: '0', GATEWAY_SATURATION_LOOP_DELAY_MS: '3' });
-    expect(c.batch.saturation).toEqual({ lingerMs: 0, maxLingerMs: 800, onAboveMs: 3, offBelowMs: 2 });
+    expect(c.batch.saturation).toEqual({ lingerMs: 0, maxLingerMs: 2000, onAboveMs: 3, offBelowMs: 2 });
     expect(() => loadGatewayConfig({ GATEWAY_SATURATION_LOOP_DELAY_MS: '0' })).toThrow(/GATEWAY_SATURATION_LOOP_DELAY_MS/);
+  });
+
+  it('reads the size a held batch is held for, at most a whole batch', () => {
+    expect(loadGatewayConfig({ GATEWAY_BATCH_LINGER_TARGET_ORDERS: '20' }).batch.lingerTarget).toBe(20);
+    expect(loadGatewayConfig({ GATEWAY_BATCH_LINGER_TARGET_ORDERS: '80', GATEWAY_BATCH_MAX_ORDERS: '60' }).batch.lingerTarget).toBe(60);
+    expect(() => loadGatewayConfig({ GATEWAY_BATCH_LINGER_TARGET_ORDERS: '0' })).toThrow('GATEWAY_BATCH_LINGER_TARGET_ORDERS');
+  });
+
+  it('leaves one full batch of the prefetch window free of held operations', () => {
+    expect(loadGatewayConfig({ GATEWAY_PREFETCH: '400' }).batch.maxHeld).toBe(300);
+    const smallWindow = loadGatewayConfig({ GATEWAY_PREFETCH: '10', GATEWAY_BATCH_MAX_ORDERS: '20' });
+    expect([smallWindow.prefetch, smallWindow.batch.maxHeld]).toEqual([21, 1]);
   });
 
   it('holds the linger at its first value when the most it may grow to is set below it', () => {

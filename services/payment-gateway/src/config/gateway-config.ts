@@ -84,7 +84,12 @@ export const gatewayEnvSchema = z.object({
   /** Hold of a batch when the gateway becomes saturated (ms; 0: never hold). See `SaturationLinger`. */
   GATEWAY_BATCH_LINGER_MS: envInt(100, 0, 5000),
   /** Most the hold grows to while the saturation lasts (ms; below GATEWAY_BATCH_LINGER_MS: no growth). */
-  GATEWAY_BATCH_LINGER_MAX_MS: envInt(800, 0, 5000),
+  GATEWAY_BATCH_LINGER_MAX_MS: envInt(2000, 0, 5000),
+  /**
+   * Orders a held batch is held for: it goes out once it has this many, however much of the hold is left, so a hold
+   * lasts as long as the key's arrival rate needs to fill it (at most GATEWAY_BATCH_LINGER_MAX_MS).
+   */
+  GATEWAY_BATCH_LINGER_TARGET_ORDERS: envInt(50, 1, 100),
   /**
    * Smoothed event-loop delay (ms) above which the gateway counts as saturated (off again below 2/3 of it). Low on
    * purpose: on a fast machine the gateway's own loop shows only ≈ 1 ms when the CPUs are taken by the database and
@@ -146,6 +151,13 @@ export interface GatewayConfig {
     maxWaitMs: number;
     /** Linger while saturated; `lingerMs` 0 turns it off. */
     saturation: { lingerMs: number; maxLingerMs: number; onAboveMs: number; offBelowMs: number };
+    /** A held batch goes out once it has this many orders (≤ maxOrders). */
+    lingerTarget: number;
+    /**
+     * Most operations waiting in batches at once: the prefetch window less one full batch, so holds never take the
+     * consumer's whole window (its messages are acknowledged only once their batch went out).
+     */
+    maxHeld: number;
   };
   prefetch: number;
   polling: { firstDelayMs: number; backoffFactor: number; maxDelayMs: number; tickMs: number; idsPerQuery: number };
@@ -171,6 +183,7 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = parseEnv(gatewayEnvSchema, env);
+  const prefetch = Math.max(e.GATEWAY_PREFETCH, e.GATEWAY_BATCH_MAX_ORDERS + 1);
   return {
     port: e.GATEWAY_PORT,
     databaseUrl: e.GATEWAY_DATABASE_URL,
@@ -188,8 +201,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
         onAboveMs: e.GATEWAY_SATURATION_LOOP_DELAY_MS,
         offBelowMs: (e.GATEWAY_SATURATION_LOOP_DELAY_MS * 2) / 3,
       },
+      lingerTarget: Math.min(e.GATEWAY_BATCH_LINGER_TARGET_ORDERS, e.GATEWAY_BATCH_MAX_ORDERS),
+      maxHeld: prefetch - e.GATEWAY_BATCH_MAX_ORDERS,
     },
-    prefetch: Math.max(e.GATEWAY_PREFETCH, e.GATEWAY_BATCH_MAX_ORDERS + 1),
+    prefetch,
     polling: {
       firstDelayMs: e.GATEWAY_FIRST_POLL_DELAY_MS,
       backoffFactor: e.GATEWAY_POLL_BACKOFF_FACTOR,

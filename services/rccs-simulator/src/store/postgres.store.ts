@@ -255,6 +255,7 @@ export class PostgresStore implements SimulatorStore {
       migrations: SIMULATOR_MIGRATIONS,
       migrationsTableName: 'sim_migrations',
       logging: false,
+      extra: pgClientPoolOption(false),
     });
     await ds.initialize();
     try {
