@@ -1,8 +1,8 @@
 import { AuthRequested, createEnvelope } from '@rcp/contracts';
 import { ParkingLot } from '@rcp/messaging';
-import { createTestDatabase, testRabbitUrl, uniqueName, waitFor, type TestDatabase } from '@rcp/testing';
-import { bootstrapGateway, type RunningGateway } from './bootstrap';
-import { adminFetch, EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, SimulatorHandle } from './test-support/harness';
+import { testRabbitUrl, uniqueName, waitFor } from '@rcp/testing';
+import type { RunningGateway } from './bootstrap';
+import { adminFetch, EventBus, newOperationId, orderNumber, SHOP, SimulatorHandle, startGatewayUnderTest, type GatewayUnderTest } from './test-support/harness';
 
 /**
  * docs/reliability.md F1: one permanently failing order must not take the orders batched with it down.
@@ -11,26 +11,19 @@ import { adminFetch, EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, Si
  */
 describe('payment-gateway batch isolation (a poisonous order fails only itself)', () => {
   const namePrefix = uniqueName('gw_iso');
+  let stack: GatewayUnderTest;
   let sim: SimulatorHandle;
-  let db: TestDatabase;
   let gateway: RunningGateway;
   let bus: EventBus;
 
   beforeAll(async () => {
-    sim = await SimulatorHandle.start();
-    db = await createTestDatabase('gw_iso');
     // batches of up to 10; 2 attempts: the redeliveries of one batch come back together and (before the fix) were
     // batched together again, so a healthy order had one retry to get away from the bad one
-    gateway = await bootstrapGateway(gatewayEnv(db.url, namePrefix, sim.endpoint, { GATEWAY_MAX_ATTEMPTS: '2', GATEWAY_RETRY_DELAYS_MS: '300' }));
-    bus = await EventBus.open(namePrefix);
+    stack = await startGatewayUnderTest(namePrefix, 'gw_iso', { GATEWAY_MAX_ATTEMPTS: '2', GATEWAY_RETRY_DELAYS_MS: '300' });
+    ({ sim, gateway, bus } = stack);
   }, 120_000);
 
-  afterAll(async () => {
-    await bus?.close();
-    await gateway?.close();
-    await sim?.stop();
-    await db?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   it('dead-letters and parks only the order with a permanent 500; the healthy orders of its batch complete exactly once', async () => {
     const bad = orderNumber();

@@ -1,29 +1,22 @@
 import { AuthRequested, CaptureRequested, CardStatusRequested, createEnvelope } from '@rcp/contracts';
 import { ParkingLot } from '@rcp/messaging';
-import { createTestDatabase, testRabbitUrl, uniqueName, waitFor, type TestDatabase } from '@rcp/testing';
-import { bootstrapGateway, type RunningGateway } from './bootstrap';
-import { EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, SimulatorHandle, adminFetch } from './test-support/harness';
+import { testRabbitUrl, uniqueName, waitFor } from '@rcp/testing';
+import type { RunningGateway } from './bootstrap';
+import { EventBus, newOperationId, orderNumber, SHOP, SimulatorHandle, adminFetch, startGatewayUnderTest, type GatewayUnderTest } from './test-support/harness';
 
 describe('payment-gateway against the simulator (RabbitMQ + PostgreSQL)', () => {
   const namePrefix = uniqueName('gw');
+  let stack: GatewayUnderTest;
   let sim: SimulatorHandle;
-  let db: TestDatabase;
   let gateway: RunningGateway;
   let bus: EventBus;
 
   beforeAll(async () => {
-    sim = await SimulatorHandle.start();
-    db = await createTestDatabase('gw');
-    gateway = await bootstrapGateway(gatewayEnv(db.url, namePrefix, sim.endpoint));
-    bus = await EventBus.open(namePrefix);
+    stack = await startGatewayUnderTest(namePrefix, 'gw');
+    ({ sim, gateway, bus } = stack);
   }, 120_000);
 
-  afterAll(async () => {
-    await bus?.close();
-    await gateway?.close();
-    await sim?.stop();
-    await db?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   afterEach(async () => {
     await sim.admin('DELETE', '/faults');

@@ -1,8 +1,7 @@
 import { AuthRequested, createEnvelope } from '@rcp/contracts';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@rcp/testing';
+import { uniqueName } from '@rcp/testing';
 import { SaturationLinger } from './batching/linger-while-saturated';
-import { bootstrapGateway, type RunningGateway } from './bootstrap';
-import { EventBus, gatewayEnv, newOperationId, orderNumber, SHOP, SimulatorHandle } from './test-support/harness';
+import { EventBus, newOperationId, orderNumber, SHOP, SimulatorHandle, startGatewayUnderTest, type GatewayUnderTest } from './test-support/harness';
 
 const HOLD_MS = 5000;
 const TARGET = 4;
@@ -13,32 +12,22 @@ const TARGET = 4;
  */
 describe('payment-gateway held batches (real broker, database and simulator)', () => {
   const namePrefix = uniqueName('gw_hold');
+  let stack: GatewayUnderTest;
   let sim: SimulatorHandle;
-  let db: TestDatabase;
-  let gateway: RunningGateway;
   let bus: EventBus;
   let linger: SaturationLinger;
 
   beforeAll(async () => {
-    sim = await SimulatorHandle.start();
-    db = await createTestDatabase('gw_hold');
-    gateway = await bootstrapGateway(
-      gatewayEnv(db.url, namePrefix, sim.endpoint, {
-        GATEWAY_BATCH_LINGER_MS: String(HOLD_MS),
-        GATEWAY_BATCH_LINGER_MAX_MS: String(HOLD_MS),
-        GATEWAY_BATCH_LINGER_TARGET_ORDERS: String(TARGET),
-      }),
-    );
-    bus = await EventBus.open(namePrefix);
-    linger = gateway.app.get(SaturationLinger, { strict: false });
+    stack = await startGatewayUnderTest(namePrefix, 'gw_hold', {
+      GATEWAY_BATCH_LINGER_MS: String(HOLD_MS),
+      GATEWAY_BATCH_LINGER_MAX_MS: String(HOLD_MS),
+      GATEWAY_BATCH_LINGER_TARGET_ORDERS: String(TARGET),
+    });
+    ({ sim, bus } = stack);
+    linger = stack.gateway.app.get(SaturationLinger, { strict: false });
   }, 120_000);
 
-  afterAll(async () => {
-    await bus?.close();
-    await gateway?.close();
-    await sim?.stop();
-    await db?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   /** What a saturated event loop reports (the sampler's idle readings take ≈ 8 s to bring the mean back down). */
   const saturate = () => {

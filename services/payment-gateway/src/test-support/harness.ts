@@ -4,6 +4,7 @@ import { createEnvelope, EventContract, EventEnvelope } from '@rcp/contracts';
 import { EventPublisher, resolveTopology } from '@rcp/messaging';
 import { generateApiKey } from '@rcp/auth';
 import { createTestDatabase, spawnService, testRabbitUrl, uniqueName, waitFor, type SpawnedService, type TestDatabase } from '@rcp/testing';
+import { bootstrapGateway, type RunningGateway } from '../bootstrap';
 
 export const SHOP = { shopId: 'gw-shop', shopUrl: 'gw-shop', userName: 'gw-user', authKey: 'gw-secret-auth-key-0001' };
 
@@ -148,3 +149,40 @@ export class EventBus {
 }
 
 export const newOperationId = () => randomUUID();
+
+/** A gateway under test with its own simulator, database and event bus (see {@link startGatewayUnderTest}). */
+export interface GatewayUnderTest {
+  sim: SimulatorHandle;
+  db: TestDatabase;
+  gateway: RunningGateway;
+  bus: EventBus;
+  /** Closes the bus and the gateway, stops the simulator and drops the database; the first failure is rethrown. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a simulator, a fresh database (named after `dbName`), a gateway on `namePrefix` ({@link gatewayEnv} plus
+ * `extraEnv`) and an {@link EventBus}; whatever started is stopped again when a later step fails.
+ */
+export async function startGatewayUnderTest(namePrefix: string, dbName: string, extraEnv: Record<string, string> = {}): Promise<GatewayUnderTest> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    const failures: unknown[] = [];
+    for (const s of stops.splice(0).reverse()) await s().catch((err: unknown) => failures.push(err));
+    if (failures.length > 0) throw failures[0];
+  };
+  try {
+    const sim = await SimulatorHandle.start();
+    stops.push(() => sim.stop());
+    const db = await createTestDatabase(dbName);
+    stops.push(() => db.drop());
+    const gateway = await bootstrapGateway(gatewayEnv(db.url, namePrefix, sim.endpoint, extraEnv));
+    stops.push(() => gateway.close());
+    const bus = await EventBus.open(namePrefix);
+    stops.push(() => bus.close());
+    return { sim, db, gateway, bus, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
