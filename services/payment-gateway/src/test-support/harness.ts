@@ -156,7 +156,7 @@ export interface GatewayUnderTest {
   db: TestDatabase;
   gateway: RunningGateway;
   bus: EventBus;
-  /** Closes the bus and the gateway, stops the simulator and drops the database; the first failure is rethrown. */
+  /** Closes the bus and the gateway, drops the database and stops the simulator; the first failure is rethrown. */
   stop(): Promise<void>;
 }
 
