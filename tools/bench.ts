@@ -14,7 +14,7 @@ import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { gaugeValue, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type LatencySummary } from './bench/measure';
+import { countSumDelta, gaugeValue, growthOver, histogramByLabel, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type CountSum, type LatencySummary } from './bench/measure';
 import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
 import { stopOnSignals } from '@rcp/testing';
 import { analyzeServiceDatabases, autovacuumOn, startSystem, type BenchService, type RunningSystem } from './bench/system';
@@ -217,6 +217,8 @@ class Sampler {
     rss: Record<string, number>;
     /** The gateway's batches were lingering (its `rcp_batch_linger_ms` > 0); undefined when /metrics did not answer. */
     lingering?: boolean;
+    /** The gateways' batches so far per flush reason (`rcp_batch_flush_size`); undefined when /metrics did not answer. */
+    flushes?: Record<string, CountSum>;
   }[] = [];
   phase = 'setup';
   private timer?: NodeJS.Timeout;
@@ -302,24 +304,47 @@ class Sampler {
       outbox,
       queues: await this.queueDepths(),
       rss: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, v.rssMb])),
-      lingering: await this.gatewayLingering(),
+      ...(await this.gatewayReading()),
     });
   }
-  /** Whether a gateway's batches linger now (saturated): their gauges, as a dashboard reads them; undefined without a reading. */
-  private async gatewayLingering(): Promise<boolean | undefined> {
+  /**
+   * From the gateways' /metrics, as a dashboard reads them: whether a gateway's batches linger now (saturated), and
+   * its batches so far per flush reason; both undefined without a reading.
+   */
+  private async gatewayReading(): Promise<{ lingering?: boolean; flushes?: Record<string, CountSum> }> {
     const gateways = this.sys.processes.filter((p) => p.service === 'payment-gateway');
-    const values = await Promise.all(
+    const texts = await Promise.all(
       gateways.map(async ({ spawned }) => {
         try {
-          const res = await fetch(`${spawned.url}/metrics`);
-          return gaugeValue(await res.text(), METRIC_NAMES.batchLinger);
+          return await (await fetch(`${spawned.url}/metrics`)).text();
         } catch {
           return undefined;
         }
       }),
     );
-    const read = values.filter((v): v is number => v !== undefined);
-    return read.length === 0 ? undefined : read.some((v) => v > 0);
+    const read = texts.filter((t): t is string => t !== undefined);
+    if (read.length === 0) return {};
+    const lingers = read.map((t) => gaugeValue(t, METRIC_NAMES.batchLinger)).filter((v): v is number => v !== undefined);
+    const flushes: Record<string, CountSum> = {};
+    for (const t of read) {
+      for (const [reason, v] of Object.entries(histogramByLabel(t, METRIC_NAMES.batchFlushSize, 'reason'))) {
+        const e = (flushes[reason] ??= { count: 0, sum: 0 });
+        e.count += v.count;
+        e.sum += v.sum;
+      }
+    }
+    return { lingering: lingers.length === 0 ? undefined : lingers.some((v) => v > 0), flushes };
+  }
+  /**
+   * The gateways' batches of a phase per flush reason (count, operations): the last reading of the phase less the
+   * last one before it; empty without readings.
+   */
+  flushReasons(phase: string): Record<string, CountSum> {
+    const first = this.samples.findIndex((x) => x.phase === phase);
+    if (first < 0) return {};
+    const before = this.samples.slice(0, first).reverse().find((x) => x.flushes)?.flushes;
+    const last = this.samples.filter((x) => x.phase === phase && x.flushes).at(-1)?.flushes;
+    return last ? countSumDelta(last, before) : {};
   }
   /** Share of the phase's samples in which the gateway's batches lingered (saturated); NaN without any reading. */
   lingerShare(phase: string): number {
@@ -477,6 +502,12 @@ function versions() {
 const replicasText = (r: Args['replicas']) => `${r.orders} order-service / ${r.gateway} payment-gateway process(es)`;
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
+/** "target 40 × 50, hold 12 × 31": batches per flush reason (most first) with their mean size; '—' without readings. */
+const flushSummary = (flushes: Record<string, CountSum>) =>
+  Object.entries(flushes)
+    .sort((a, b) => b[1].count - a[1].count)
+    .map(([reason, v]) => `${reason} ${v.count} × ${f(v.sum / v.count)}`)
+    .join(', ') || '—';
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
 /**
@@ -574,6 +605,8 @@ async function main(): Promise<void> {
       cpuPer1000: Record<string, number>;
       completed: number;
       lingerShare: number;
+      /** The gateways' batches over the whole step (warm-up included) per flush reason: count and operations. */
+      flushes: Record<string, CountSum>;
       /** Wall-clock bounds of the measured window (epoch ms): the card requests created in it are the step's. */
       window: { from: number; to: number };
       /** Card-API submit calls (card requests created) per order completed in the window. */
@@ -605,7 +638,7 @@ async function main(): Promise<void> {
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       const window = { from: windowFrom, to: Date.now() };
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), window, steady: stepWindow.steady });
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), window, steady: stepWindow.steady });
       log(`ramp concurrency ${c}: ${f(x)} orders/s${stepWindow.steady ? '' : ' (not steady: warm-up ended before one turnover)'} (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -632,6 +665,7 @@ async function main(): Promise<void> {
         outbox: ReturnType<Sampler['outboxLag']>;
         leftAfterDrain: number;
         lingerShare: number;
+        flushes: Record<string, CountSum>;
       }
     > = {};
     const phases: [string, number, number][] = [
@@ -660,6 +694,7 @@ async function main(): Promise<void> {
         outbox: sampler.outboxLag(name),
         leftAfterDrain: left,
         lingerShare: sampler.lingerShare(name),
+        flushes: sampler.flushReasons(name),
       };
       log(`${name}: order p50 ${f(fixed[name]!.order.p50)} ms p99 ${f(fixed[name]!.order.p99)} ms; ${left} left after drain`);
     }
@@ -731,6 +766,7 @@ async function main(): Promise<void> {
     lines.push('', '-- maximum (closed loop) --');
     for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
+    row('  batches at X_max (why they went)', flushSummary(best.flushes));
     lines.push('', `-- idle floor: ${floor.completed} lone orders, one at a time, ${FLOOR.gapMs} ms apart: p50 / p99 / max ms --`);
     for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(floor[op].p50), f(floor[op].p99), f(floor[op].max));
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
@@ -740,6 +776,7 @@ async function main(): Promise<void> {
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
       row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`);
+      row('  batches (why they went)', flushSummary(x.flushes));
       row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${CORES} cores`);
     }
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB (since ${peakRssSinceRamp ? 'the ramp started' : 'the process started'}) --`);

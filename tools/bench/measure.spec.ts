@@ -1,4 +1,4 @@
-import { closedLoop, dueTick, gaugeValue, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
+import { closedLoop, countSumDelta, dueTick, gaugeValue, histogramByLabel, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -246,5 +246,32 @@ describe('gaugeValue', () => {
   it('is undefined when the series is absent or not a number', () => {
     expect(gaugeValue(text, 'rcp_missing')).toBeUndefined();
     expect(gaugeValue('rcp_batch_linger_ms NaNx', 'rcp_batch_linger_ms')).toBeUndefined();
+  });
+});
+
+describe('histogramByLabel', () => {
+  const text = [
+    '# TYPE rcp_batch_flush_size histogram',
+    'rcp_batch_flush_size_bucket{le="50",operation="auth",reason="target"} 3',
+    'rcp_batch_flush_size_sum{operation="auth",reason="target"} 150',
+    'rcp_batch_flush_size_count{operation="auth",reason="target"} 3',
+    'rcp_batch_flush_size_sum{operation="capture",reason="target"} 100',
+    'rcp_batch_flush_size_count{operation="capture",reason="target"} 2',
+    'rcp_batch_flush_size_sum{operation="auth",reason="hold"} 30',
+    'rcp_batch_flush_size_count{operation="auth",reason="hold"} 2',
+    'rcp_batch_flush_size_other_count{reason="hold"} 99',
+    'rcp_batch_flush_size_count{operation="auth"} 7',
+  ].join('\n');
+  it('adds count and sum up per value of the label, over the other labels', () => {
+    expect(histogramByLabel(text, 'rcp_batch_flush_size', 'reason')).toEqual({ target: { count: 5, sum: 250 }, hold: { count: 2, sum: 30 } });
+  });
+  it('is empty without the histogram', () => {
+    expect(histogramByLabel('x 1', 'rcp_batch_flush_size', 'reason')).toEqual({});
+  });
+  it('gives what was observed between two readings', () => {
+    const before = { target: { count: 5, sum: 250 }, hold: { count: 2, sum: 30 } };
+    const after = { target: { count: 9, sum: 450 }, hold: { count: 2, sum: 30 }, room: { count: 1, sum: 44 } };
+    expect(countSumDelta(after, before)).toEqual({ target: { count: 4, sum: 200 }, room: { count: 1, sum: 44 } });
+    expect(countSumDelta(after)).toEqual(after);
   });
 });

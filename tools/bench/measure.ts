@@ -297,3 +297,38 @@ export function gaugeValue(metricsText: string, name: string): number | undefine
   }
   return undefined;
 }
+
+/** Count and sum of histogram observations (the `_count` and `_sum` series). */
+export interface CountSum {
+  count: number;
+  sum: number;
+}
+
+/**
+ * A histogram's `_count` and `_sum` in a Prometheus text exposition, added up per value of one of its labels (over
+ * every other label): e.g. the gateway's batches per flush reason.
+ */
+export function histogramByLabel(metricsText: string, name: string, label: string): Record<string, CountSum> {
+  const out: Record<string, CountSum> = {};
+  const series = new RegExp(`^${name}_(count|sum)\\{([^}]*)\\} (\\S+)`);
+  const labelValue = new RegExp(`(?:^|,)${label}="([^"]*)"`);
+  for (const line of metricsText.split('\n')) {
+    const m = series.exec(line);
+    const key = m && labelValue.exec(m[2]!)?.[1];
+    const value = m ? Number(m[3]) : Number.NaN;
+    if (!m || key === undefined || key === null || !Number.isFinite(value)) continue;
+    const entry = (out[key] ??= { count: 0, sum: 0 });
+    entry[m[1] as keyof CountSum] += value;
+  }
+  return out;
+}
+
+/** `after − before` per key of two cumulative {@link histogramByLabel} readings (keys with no new observation left out). */
+export function countSumDelta(after: Record<string, CountSum>, before: Record<string, CountSum> = {}): Record<string, CountSum> {
+  const out: Record<string, CountSum> = {};
+  for (const [key, a] of Object.entries(after)) {
+    const count = a.count - (before[key]?.count ?? 0);
+    if (count > 0) out[key] = { count, sum: a.sum - (before[key]?.sum ?? 0) };
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ export const RCP_METRICS = [
   'rcp_auth_expiring',
   'rcp_circuit_breaker_state',
   'rcp_batch_linger_ms',
+  'rcp_batch_flush_size_bucket',
   'http_request_duration_seconds_bucket',
 ] as const;
 

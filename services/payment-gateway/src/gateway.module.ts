@@ -195,6 +195,7 @@ export class GatewayModule {
                 linger: saturation.linger,
                 lingerTarget: config.batch.lingerTarget,
                 maxHeld: config.batch.maxHeld,
+                onFlush: (key, size, reason) => metrics.batchFlushed(parseBatchKey(key).kind, size, reason),
               },
               (key, ids) => {
                 const { shopId, kind } = parseBatchKey(key);

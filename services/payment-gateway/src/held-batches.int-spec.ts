@@ -1,4 +1,5 @@
 import { AuthRequested, createEnvelope } from '@rcp/contracts';
+import { Metrics } from '@rcp/observability';
 import { uniqueName } from '@rcp/testing';
 import { SaturationLinger } from './batching/linger-while-saturated';
 import { EventBus, newOperationId, orderNumber, SHOP, SimulatorHandle, startGatewayUnderTest, type GatewayUnderTest } from './test-support/harness';
@@ -35,6 +36,13 @@ describe('payment-gateway held batches (real broker, database and simulator)', (
     expect(linger.linger()).toBe(HOLD_MS);
   };
 
+  /** Authorization batches the gateway reports as sent for `reason` (its `rcp_batch_flush_size` histogram). */
+  const flushesFor = async (reason: string) => {
+    const text = await stack.gateway.app.get(Metrics, { strict: false }).render();
+    const line = text.split('\n').find((l) => l.startsWith('rcp_batch_flush_size_count{') && l.includes('operation="auth"') && l.includes(`reason="${reason}"`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+
   const publishAuths = async (n: number) => {
     const sent = Array.from({ length: n }, () =>
       createEnvelope(AuthRequested, { operationId: newOperationId(), orderNumber: orderNumber(), amount: 1000, payType: 0 }, { shopId: SHOP.shopId }),
@@ -55,6 +63,7 @@ describe('payment-gateway held batches (real broker, database and simulator)', (
     const ledger = (await sim.ledger({ shopUrl: SHOP.shopUrl, op: 'authori' })).filter((e) => sent.some((s) => s.data.orderNumber === e.orderNumber));
     expect(ledger).toHaveLength(TARGET);
     expect(new Set(ledger.map((e) => e.requestId)).size).toBe(1);
+    expect(await flushesFor('target')).toBe(1);
   }, 30_000);
 
   it('holds a smaller batch for the linger', async () => {
@@ -66,5 +75,6 @@ describe('payment-gateway held batches (real broker, database and simulator)', (
 
     expect(results.map((r) => r.type)).toEqual(sent.map(() => 'AuthCompleted'));
     expect(elapsed).toBeGreaterThanOrEqual(HOLD_MS - 200);
+    expect(await flushesFor('hold')).toBe(1);
   }, 30_000);
 });

@@ -13,6 +13,7 @@ export const METRIC_NAMES = Object.freeze({
   authExpiring: 'rcp_auth_expiring',
   circuitBreakerState: 'rcp_circuit_breaker_state',
   batchLinger: 'rcp_batch_linger_ms',
+  batchFlushSize: 'rcp_batch_flush_size',
   retries: 'rcp_retries_total',
 });
 

@@ -59,6 +59,7 @@ describe('metrics', () => {
     m.setCircuitBreakerState('shop-1', 'auth', 'half-open');
     m.retry('order-service');
     m.setBatchLinger(100);
+    m.batchFlushed('auth', 50, 'target');
 
     const res = await request(a.getHttpServer()).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
@@ -79,6 +80,7 @@ describe('metrics', () => {
     expect(res.text).toContain('rcp_circuit_breaker_state{shop="shop-1",endpoint="auth"} 1');
     expect(res.text).toContain('rcp_retries_total{service="svc-a",queue="order-service"} 1');
     expect(res.text).toContain('rcp_batch_linger_ms 100');
+    expect(res.text).toContain('rcp_batch_flush_size_sum{operation="auth",reason="target"} 50');
     expect(res.text).toMatch(/process_cpu_user_seconds_total\{service="svc-a"\} /);
   });
 

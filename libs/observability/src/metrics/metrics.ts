@@ -37,6 +37,7 @@ export class Metrics {
   private readonly authExpiring: Gauge<'shop'>;
   private readonly circuit: Gauge<'shop' | 'endpoint'>;
   private readonly batchLinger: Gauge;
+  private readonly batchFlushSize: Histogram<'operation' | 'reason'>;
   private readonly retries: Counter<'service' | 'queue'>;
 
   /** @param service value of the `service` label, e.g. `payment-gateway`. */
@@ -123,6 +124,13 @@ export class Metrics {
     this.batchLinger = new Gauge({
       name: METRIC_NAMES.batchLinger,
       help: 'Hold applied to card API batches now (ms): the linger while the gateway is saturated (grows while that lasts), else 0.',
+      registers,
+    });
+    this.batchFlushSize = new Histogram({
+      name: METRIC_NAMES.batchFlushSize,
+      help: 'Operations per batch the gateway sent out, by why it went then (at-once, full, target, hold, wait, room, close).',
+      labelNames: ['operation', 'reason'],
+      buckets: [...BATCH_SIZE_BUCKETS],
       registers,
     });
     this.retries = new Counter({
@@ -222,6 +230,11 @@ export class Metrics {
   /** Sets the hold applied to card API batches now (ms). */
   setBatchLinger(ms: number): void {
     this.batchLinger.set(ms);
+  }
+
+  /** A batch of `size` operations of `operation` went out, for `reason` (the batcher's flush reason). */
+  batchFlushed(operation: string, size: number, reason: string): void {
+    this.batchFlushSize.observe({ operation, reason }, size);
   }
 
   /** A message of `queue` was sent to a retry tier (use when not reporting through {@link messageConsumed}). */

@@ -1,4 +1,4 @@
-import { Batcher } from './batcher';
+import { Batcher, type FlushReason } from './batcher';
 
 describe('Batcher', () => {
   it('flushes a full batch at once and keeps per-item results in order', async () => {
@@ -142,18 +142,20 @@ describe('Batcher', () => {
       options: { maxSize?: number; maxWaitMs?: number; flushMs?: number; lingerTarget?: number; maxHeld?: number } = {},
     ) {
       const flushes: { at: number; key: string; items: string[] }[] = [];
+      const reasons: string[] = [];
       const started = Date.now();
       const { maxSize = 100, maxWaitMs = 50, lingerTarget, maxHeld } = options;
-      const b = new Batcher<string, string>({ maxSize, maxWaitMs, linger, lingerTarget, maxHeld }, async (key, items) => {
+      const onFlush = (key: string, size: number, reason: FlushReason) => reasons.push(`${key}:${size}:${reason}`);
+      const b = new Batcher<string, string>({ maxSize, maxWaitMs, linger, lingerTarget, maxHeld, onFlush }, async (key, items) => {
         flushes.push({ at: Date.now() - started, key, items });
         if (options.flushMs) await new Promise((r) => setTimeout(r, options.flushMs));
         return items;
       });
-      return { b, flushes };
+      return { b, flushes, reasons };
     }
 
     it('holds an idle key\'s first item for the linger and sends what arrived meanwhile with it', async () => {
-      const { b, flushes } = recording(() => 100);
+      const { b, flushes, reasons } = recording(() => 100);
       const results = [b.add('k', 'a')];
       await jest.advanceTimersByTimeAsync(40);
       results.push(b.add('k', 'b'));
@@ -162,11 +164,12 @@ describe('Batcher', () => {
       await jest.advanceTimersByTimeAsync(1);
       await expect(Promise.all(results)).resolves.toEqual(['a', 'b']);
       expect(flushes).toEqual([{ at: 100, key: 'k', items: ['a', 'b'] }]);
+      expect(reasons).toEqual(['k:2:hold']);
     });
 
     it('follows the linger function at every decision (0 = at once)', async () => {
       let linger = 100;
-      const { b, flushes } = recording(() => linger);
+      const { b, flushes, reasons } = recording(() => linger);
       const held = b.add('k', 'a');
       await jest.advanceTimersByTimeAsync(10);
       expect(flushes).toEqual([]);
@@ -178,18 +181,20 @@ describe('Batcher', () => {
       await atOnce;
       expect(flushes.map((f) => f.items)).toEqual([['a'], ['b']]);
       expect(flushes[1]!.at).toBe(100);
+      expect(reasons).toEqual(['k:1:hold', 'k:1:at-once']);
     });
 
     it('flushes a full batch at once, even while lingering', async () => {
-      const { b, flushes } = recording(() => 1000, { maxSize: 3 });
+      const { b, flushes, reasons } = recording(() => 1000, { maxSize: 3 });
       const full = ['a', 'b', 'c'].map((i) => b.add('k', i));
       await jest.advanceTimersByTimeAsync(0);
       await expect(Promise.all(full)).resolves.toEqual(['a', 'b', 'c']);
       expect(flushes).toEqual([{ at: 0, key: 'k', items: ['a', 'b', 'c'] }]);
+      expect(reasons).toEqual(['k:3:full']);
     });
 
     it('ends a hold once the batch reached its target size', async () => {
-      const { b, flushes } = recording(() => 1000, { lingerTarget: 3 });
+      const { b, flushes, reasons } = recording(() => 1000, { lingerTarget: 3 });
       const results = [b.add('k', 'a')];
       await jest.advanceTimersByTimeAsync(200);
       results.push(b.add('k', 'b'));
@@ -199,6 +204,7 @@ describe('Batcher', () => {
       await jest.advanceTimersByTimeAsync(0);
       await expect(Promise.all(results)).resolves.toEqual(['a', 'b', 'c']);
       expect(flushes).toEqual([{ at: 400, key: 'k', items: ['a', 'b', 'c'] }]);
+      expect(reasons).toEqual(['k:3:target']);
     });
 
     it('sends a batch that reached its target next to a running flush, like a full one', async () => {
@@ -216,7 +222,7 @@ describe('Batcher', () => {
     });
 
     it('keeps the target out of batches formed without a hold', async () => {
-      const { b, flushes } = recording(() => 0, { lingerTarget: 2, maxWaitMs: 50, flushMs: 100 });
+      const { b, flushes, reasons } = recording(() => 0, { lingerTarget: 2, maxWaitMs: 50, flushMs: 100 });
       const first = b.add('k', 'a'); // no hold: at once, runs until 100
       await jest.advanceTimersByTimeAsync(10);
       const behind = ['b', 'c', 'd'].map((i) => b.add('k', i)); // wait behind it up to maxWaitMs, together
@@ -227,6 +233,7 @@ describe('Batcher', () => {
         { at: 0, key: 'k', items: ['a'] },
         { at: 60, key: 'k', items: ['b', 'c', 'd'] },
       ]);
+      expect(reasons).toEqual(['k:1:at-once', 'k:3:wait']);
       await jest.advanceTimersByTimeAsync(200);
       await Promise.all([first, ...behind]);
     });
@@ -237,7 +244,7 @@ describe('Batcher', () => {
     });
 
     it('sends the key holding most at once when the items held across keys reach maxHeld', async () => {
-      const { b, flushes } = recording(() => 1000, { maxHeld: 5 });
+      const { b, flushes, reasons } = recording(() => 1000, { maxHeld: 5 });
       const results = [b.add('x', 'x1'), b.add('y', 'y1'), b.add('y', 'y2'), b.add('x', 'x2'), b.add('y', 'y3')];
       await jest.advanceTimersByTimeAsync(0);
       expect(flushes).toEqual([{ at: 0, key: 'y', items: ['y1', 'y2', 'y3'] }]);
@@ -249,6 +256,7 @@ describe('Batcher', () => {
       await expect(Promise.all(results)).resolves.toEqual(['x1', 'y1', 'y2', 'x2', 'y3', 'x3']);
       expect(flushes[1]).toEqual({ at: 1000, key: 'x', items: ['x1', 'x2', 'x3'] });
       expect(b.waiting).toBe(0);
+      expect(reasons).toEqual(['y:3:room', 'x:3:hold']);
     });
 
     it('holds items behind a running flush until the oldest lingered (not just maxWaitMs)', async () => {
@@ -267,12 +275,23 @@ describe('Batcher', () => {
     });
 
     it('close() sends lingering items at once', async () => {
-      const { b, flushes } = recording(() => 10_000);
+      const { b, flushes, reasons } = recording(() => 10_000);
       const held = b.add('k', 'a');
       await jest.advanceTimersByTimeAsync(5);
       await b.close();
       await expect(held).resolves.toBe('a');
       expect(flushes).toEqual([{ at: 5, key: 'k', items: ['a'] }]);
+      expect(reasons).toEqual(['k:1:close']);
+    });
+
+    it('keeps batching when the flush listener throws', async () => {
+      const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      const b = new Batcher<string, string>({ maxSize: 2, maxWaitMs: 0, onFlush: () => { throw new Error('metrics down'); } }, async (_k, items) => items);
+      const results = [b.add('k', 'a'), b.add('k', 'b')];
+      await jest.advanceTimersByTimeAsync(0);
+      await expect(Promise.all(results)).resolves.toEqual(['a', 'b']);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('metrics down'));
+      warn.mockRestore();
     });
   });
 });

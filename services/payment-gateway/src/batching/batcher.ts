@@ -22,7 +22,17 @@ export interface BatcherOptions {
   lingerTarget?: number;
   /** Most items waiting across all keys: reaching it sends the key with the most waiting at once. Default unbounded. */
   maxHeld?: number;
+  /** Told of every batch handed to the flush function, with why it went then (metrics; a throw is only warned about). */
+  onFlush?: (key: string, size: number, reason: FlushReason) => void;
 }
+
+/**
+ * Why a batch went out when it did: `at-once` (nothing held it once no flush of its key ran: an idle key's first
+ * items, or what collected behind a flush, when it ended), `full` (`maxSize`), `target` (a held batch reached
+ * `lingerTarget`), `hold` (its linger ended), `wait` (its `maxWaitMs` behind a running flush or announced items
+ * ended), `room` (`maxHeld` reached: the key holding most goes), `close`.
+ */
+export type FlushReason = 'at-once' | 'full' | 'target' | 'hold' | 'wait' | 'room' | 'close';
 
 interface Pending<T, R> {
   item: T;
@@ -73,18 +83,19 @@ export class Batcher<T, R> {
       }
       group.items.push({ item, resolve, reject, at: performance.now() });
       this.held++;
-      if (group.items.length >= this.options.maxSize || this.heldToTarget(group)) {
-        this.flushKey(key);
+      const ready = this.readyReason(group);
+      if (ready) {
+        this.flushKey(key, ready);
         return;
       }
       if (this.held >= (this.options.maxHeld ?? Infinity)) {
-        this.flushKey(this.keyHoldingMost());
+        this.flushKey(this.keyHoldingMost(), 'room');
         if (group.items.length === 0) return; // it was this key
       }
       if (group.inFlight === 0) {
         if (!group.immediate) group.immediate = setImmediate(() => this.flushIfIdle(key));
       } else if (!group.timer) {
-        this.flushIn(key, group, this.waitBehindFlush(group));
+        this.flushBehindFlush(key, group);
       }
     });
   }
@@ -121,7 +132,7 @@ export class Batcher<T, R> {
   async close(): Promise<void> {
     this.closed = true;
     for (const key of [...this.groups.keys()]) {
-      while ((this.groups.get(key)?.items.length ?? 0) > 0) this.flushKey(key);
+      while ((this.groups.get(key)?.items.length ?? 0) > 0) this.flushKey(key, 'close');
     }
     await Promise.allSettled([...this.running]);
   }
@@ -142,12 +153,17 @@ export class Batcher<T, R> {
     group.immediate = undefined;
     if (group.items.length === 0 || group.inFlight > 0) return;
     if (group.announced > 0) {
-      if (!group.timer) this.flushIn(key, group, this.waitBehindFlush(group));
+      if (!group.timer) this.flushBehindFlush(key, group);
       return;
     }
+    this.flushUnlessHeld(key, group);
+  }
+
+  /** The key's batch goes out now, or when what is left of its linger ends. */
+  private flushUnlessHeld(key: string, group: Group<T, R>): void {
     const hold = this.holdMs(group);
-    if (hold > 0) this.flushIn(key, group, hold);
-    else this.flushKey(key);
+    if (hold > 0) this.flushIn(key, group, hold, 'hold');
+    else this.flushKey(key, 'at-once');
   }
 
   /** What is left of the oldest waiting item's linger (0: none, or it is over). */
@@ -158,25 +174,29 @@ export class Batcher<T, R> {
     return Math.max(0, oldest.at + linger - performance.now());
   }
 
-  /** True when a hold applies now and the key's waiting batch reached the size it is held for. */
-  private heldToTarget(group: Group<T, R>): boolean {
+  /** Why the key's waiting batch must go now whatever runs: it is full, or held and at the size it is held for. */
+  private readyReason(group: Group<T, R>): 'full' | 'target' | undefined {
+    if (group.items.length >= this.options.maxSize) return 'full';
     const target = this.options.lingerTarget;
-    return target !== undefined && group.items.length >= target && (this.options.linger?.() ?? 0) > 0;
+    if (target !== undefined && group.items.length >= target && (this.options.linger?.() ?? 0) > 0) return 'target';
+    return undefined;
   }
 
-  /** How long items may wait behind a running flush (or announced items): `maxWaitMs`, or the linger when longer. */
-  private waitBehindFlush(group: Group<T, R>): number {
-    return Math.max(this.options.maxWaitMs, this.holdMs(group));
+  /** Items behind a running flush (or announced items) wait `maxWaitMs`, or the linger when longer. */
+  private flushBehindFlush(key: string, group: Group<T, R>): void {
+    const hold = this.holdMs(group);
+    if (hold > this.options.maxWaitMs) this.flushIn(key, group, hold, 'hold');
+    else this.flushIn(key, group, this.options.maxWaitMs, 'wait');
   }
 
   /** (Re)arms the key's one timer. */
-  private flushIn(key: string, group: Group<T, R>, ms: number): void {
+  private flushIn(key: string, group: Group<T, R>, ms: number, reason: FlushReason): void {
     if (group.timer) clearTimeout(group.timer);
-    group.timer = setTimeout(() => this.flushKey(key), ms);
+    group.timer = setTimeout(() => this.flushKey(key, reason), ms);
   }
 
   /** Hands up to `maxSize` waiting items of the key to one flush; the rest keep waiting (or go next). */
-  private flushKey(key: string): void {
+  private flushKey(key: string, reason: FlushReason): void {
     const group = this.groups.get(key);
     if (!group) return;
     if (group.timer) clearTimeout(group.timer);
@@ -186,8 +206,10 @@ export class Batcher<T, R> {
     const batch = group.items.splice(0, this.options.maxSize);
     this.held -= batch.length;
     if (batch.length === 0) return this.forgetIfIdle(key, group);
-    if (group.items.length >= this.options.maxSize || this.heldToTarget(group)) this.flushKey(key);
-    else if (group.items.length > 0) this.flushIn(key, group, this.waitBehindFlush(group));
+    this.tellFlush(key, batch.length, reason);
+    const ready = this.readyReason(group);
+    if (ready) this.flushKey(key, ready);
+    else if (group.items.length > 0) this.flushBehindFlush(key, group);
     group.inFlight++;
     const run = Promise.resolve()
       .then(() => this.flush(
@@ -206,13 +228,18 @@ export class Batcher<T, R> {
         group.inFlight--;
         // the running flush ended: whatever collected meanwhile goes out as one batch, now or when its linger ends
         if (group.items.length === 0) this.forgetIfIdle(key, group);
-        else {
-          const hold = this.holdMs(group);
-          if (hold > 0) this.flushIn(key, group, hold);
-          else this.flushKey(key);
-        }
+        else this.flushUnlessHeld(key, group);
       });
     this.running.add(run);
+  }
+
+  /** A listener that throws must not leave a batch half handed out. */
+  private tellFlush(key: string, size: number, reason: FlushReason): void {
+    try {
+      this.options.onFlush?.(key, size, reason);
+    } catch (err) {
+      process.emitWarning(`Batcher: flush listener failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** The key with the most items waiting (the best batch to send when holds must make room). */
