@@ -217,8 +217,12 @@ class Sampler {
     rss: Record<string, number>;
     /** The gateway's batches were lingering (its `rcp_batch_linger_ms` > 0); undefined when /metrics did not answer. */
     lingering?: boolean;
+    /** The gateways' hold now (ms; the largest of their `rcp_batch_linger_ms`); undefined when /metrics did not answer. */
+    lingerMs?: number;
     /** The gateways' batches so far per flush reason (`rcp_batch_flush_size`); undefined when /metrics did not answer. */
     flushes?: Record<string, CountSum>;
+    /** The gateways' mean event-loop delay since the previous sample (ms; what their saturation linger reads). */
+    gatewayLoopDelayMs?: number;
   }[] = [];
   phase = 'setup';
   private timer?: NodeJS.Timeout;
@@ -311,7 +315,7 @@ class Sampler {
    * From the gateways' /metrics, as a dashboard reads them: whether a gateway's batches linger now (saturated), and
    * its batches so far per flush reason; both undefined without a reading.
    */
-  private async gatewayReading(): Promise<{ lingering?: boolean; flushes?: Record<string, CountSum> }> {
+  private async gatewayReading(): Promise<{ lingering?: boolean; lingerMs?: number; flushes?: Record<string, CountSum>; gatewayLoopDelayMs?: number }> {
     const gateways = this.sys.processes.filter((p) => p.service === 'payment-gateway');
     const texts = await Promise.all(
       gateways.map(async ({ spawned }) => {
@@ -333,7 +337,16 @@ class Sampler {
         e.sum += v.sum;
       }
     }
-    return { lingering: lingers.length === 0 ? undefined : lingers.some((v) => v > 0), flushes };
+    // prom-client's lag histogram restarts at every scrape (this one, once a second) and records its 10 ms timer too
+    const delays = read.map((t) => gaugeValue(t, 'nodejs_eventloop_lag_mean_seconds')).filter((v): v is number => v !== undefined);
+    const gatewayLoopDelayMs = delays.length === 0 ? undefined : Math.max(0, (delays.reduce((a, v) => a + v, 0) / delays.length) * 1000 - 10);
+    const lingerMs = lingers.length === 0 ? undefined : Math.max(...lingers);
+    return { lingering: lingerMs === undefined ? undefined : lingerMs > 0, lingerMs, flushes, gatewayLoopDelayMs };
+  }
+  /** The mean of a reading over the phase's samples that have it (e.g. the gateways' loop delay); NaN without any. */
+  phaseMean(phase: string, pick: (sample: Sampler['samples'][number]) => number | undefined): number {
+    const read = this.samples.filter((x) => x.phase === phase).map(pick).filter((v): v is number => v !== undefined);
+    return read.length === 0 ? Number.NaN : read.reduce((a, v) => a + v, 0) / read.length;
   }
   /**
    * The gateways' batches of a phase per flush reason (count, operations): the last reading of the phase less the
@@ -607,6 +620,10 @@ async function main(): Promise<void> {
       lingerShare: number;
       /** The gateways' batches over the whole step (warm-up included) per flush reason: count and operations. */
       flushes: Record<string, CountSum>;
+      /** The gateways' mean event-loop delay over the step (ms). */
+      gatewayLoopDelayMs: number;
+      /** The gateways' mean hold over the step's samples while they lingered (ms). */
+      lingerMeanMs: number;
       /** Wall-clock bounds of the measured window (epoch ms): the card requests created in it are the step's. */
       window: { from: number; to: number };
       /** Card-API submit calls (card requests created) per order completed in the window. */
@@ -638,7 +655,7 @@ async function main(): Promise<void> {
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       const window = { from: windowFrom, to: Date.now() };
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), window, steady: stepWindow.steady });
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), gatewayLoopDelayMs: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayMs), lingerMeanMs: sampler.phaseMean(`ramp-${c}`, (x) => (x.lingerMs ? x.lingerMs : undefined)), window, steady: stepWindow.steady });
       log(`ramp concurrency ${c}: ${f(x)} orders/s${stepWindow.steady ? '' : ' (not steady: warm-up ended before one turnover)'} (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -666,6 +683,8 @@ async function main(): Promise<void> {
         leftAfterDrain: number;
         lingerShare: number;
         flushes: Record<string, CountSum>;
+        gatewayLoopDelayMs: number;
+        lingerMeanMs: number;
       }
     > = {};
     const phases: [string, number, number][] = [
@@ -695,6 +714,8 @@ async function main(): Promise<void> {
         leftAfterDrain: left,
         lingerShare: sampler.lingerShare(name),
         flushes: sampler.flushReasons(name),
+        gatewayLoopDelayMs: sampler.phaseMean(name, (x) => x.gatewayLoopDelayMs),
+        lingerMeanMs: sampler.phaseMean(name, (x) => (x.lingerMs ? x.lingerMs : undefined)),
       };
       log(`${name}: order p50 ${f(fixed[name]!.order.p50)} ms p99 ${f(fixed[name]!.order.p99)} ms; ${left} left after drain`);
     }
@@ -764,9 +785,10 @@ async function main(): Promise<void> {
     row('per order m / t / h', `${counts.m}`, f(counts.t, 2), f(counts.h, 3));
     row('L = 1/(m/M + t/T + h/H)', f(L), ...passL.map((x) => f(x)));
     lines.push('', '-- maximum (closed loop) --');
-    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
+    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `gw loop delay ${f(s.gatewayLoopDelayMs, 1)} ms`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     row('  batches at X_max (why they went)', flushSummary(best.flushes));
+    row('  gateway hold at X_max', `${f(best.lingerMeanMs)} ms mean while lingering`);
     lines.push('', `-- idle floor: ${floor.completed} lone orders, one at a time, ${FLOOR.gapMs} ms apart: p50 / p99 / max ms --`);
     for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(floor[op].p50), f(floor[op].p99), f(floor[op].max));
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
@@ -775,7 +797,7 @@ async function main(): Promise<void> {
       for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(x[op].p50), f(x[op].p99), f(x[op].p999));
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
-      row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`);
+      row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`, `hold ${f(x.lingerMeanMs)} ms mean`, `loop delay ${f(x.gatewayLoopDelayMs, 1)} ms`);
       row('  batches (why they went)', flushSummary(x.flushes));
       row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${CORES} cores`);
     }

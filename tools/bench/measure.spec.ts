@@ -243,6 +243,10 @@ describe('gaugeValue', () => {
     expect(gaugeValue(text, 'rcp_batch_linger_ms')).toBe(100);
     expect(gaugeValue(text, 'rcp_batch_linger_ms_other')).toBe(7);
   });
+  it('reads a labelled series too', () => {
+    expect(gaugeValue('nodejs_eventloop_lag_mean_seconds{service="payment-gateway"} 0.0123', 'nodejs_eventloop_lag_mean_seconds')).toBe(0.0123);
+    expect(gaugeValue('nodejs_eventloop_lag_mean_seconds_x{a="b"} 1', 'nodejs_eventloop_lag_mean_seconds')).toBeUndefined();
+  });
   it('is undefined when the series is absent or not a number', () => {
     expect(gaugeValue(text, 'rcp_missing')).toBeUndefined();
     expect(gaugeValue('rcp_batch_linger_ms NaNx', 'rcp_batch_linger_ms')).toBeUndefined();

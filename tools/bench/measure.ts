@@ -288,11 +288,15 @@ export function nextRampStep(done: readonly RampStep[], plan: RampPlan): number 
   return gained(done.length - 1) || gained(done.length - 2) ? last.concurrency * 2 : undefined;
 }
 
-/** The value of an unlabelled series `name` in a Prometheus text exposition, or undefined when it is absent. */
+/**
+ * The value of the first series `name` (unlabelled, or with any labels) in a Prometheus text exposition, or undefined
+ * when it is absent.
+ */
 export function gaugeValue(metricsText: string, name: string): number | undefined {
   for (const line of metricsText.split('\n')) {
-    if (!line.startsWith(`${name} `)) continue;
-    const value = Number(line.slice(name.length + 1).trim().split(' ')[0]);
+    const rest = line.startsWith(`${name} `) ? line.slice(name.length + 1) : line.startsWith(`${name}{`) ? line.slice(line.indexOf('} ') + 2) : undefined;
+    if (rest === undefined) continue;
+    const value = Number(rest.trim().split(' ')[0]);
     return Number.isFinite(value) ? value : undefined;
   }
   return undefined;
