@@ -312,8 +312,9 @@ class Sampler {
     });
   }
   /**
-   * From the gateways' /metrics, as a dashboard reads them: whether a gateway's batches linger now (saturated), and
-   * its batches so far per flush reason; both undefined without a reading.
+   * From the gateways' /metrics, as a dashboard reads them: whether their batches linger now (saturated) and the
+   * largest hold, their batches so far per flush reason, and their mean event-loop delay since the last reading; all
+   * undefined without a reading.
    */
   private async gatewayReading(): Promise<{ lingering?: boolean; lingerMs?: number; flushes?: Record<string, CountSum>; gatewayLoopDelayMs?: number }> {
     const gateways = this.sys.processes.filter((p) => p.service === 'payment-gateway');
