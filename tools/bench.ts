@@ -223,6 +223,8 @@ class Sampler {
     flushes?: Record<string, CountSum>;
     /** The gateways' mean event-loop delay since the previous sample (ms; what their saturation linger reads). */
     gatewayLoopDelayMs?: number;
+    /** The gateways' median event-loop delay since the previous sample (ms): late most of the time, or in bursts. */
+    gatewayLoopDelayP50Ms?: number;
   }[] = [];
   phase = 'setup';
   private timer?: NodeJS.Timeout;
@@ -316,7 +318,7 @@ class Sampler {
    * largest hold, their batches so far per flush reason, and their mean event-loop delay since the last reading; all
    * undefined without a reading.
    */
-  private async gatewayReading(): Promise<{ lingering?: boolean; lingerMs?: number; flushes?: Record<string, CountSum>; gatewayLoopDelayMs?: number }> {
+  private async gatewayReading(): Promise<{ lingering?: boolean; lingerMs?: number; flushes?: Record<string, CountSum>; gatewayLoopDelayMs?: number; gatewayLoopDelayP50Ms?: number }> {
     const gateways = this.sys.processes.filter((p) => p.service === 'payment-gateway');
     const texts = await Promise.all(
       gateways.map(async ({ spawned }) => {
@@ -339,10 +341,18 @@ class Sampler {
       }
     }
     // prom-client's lag histogram restarts at every scrape (this one, once a second) and records its 10 ms timer too
-    const delays = read.map((t) => gaugeValue(t, 'nodejs_eventloop_lag_mean_seconds')).filter((v): v is number => v !== undefined);
-    const gatewayLoopDelayMs = delays.length === 0 ? undefined : Math.max(0, (delays.reduce((a, v) => a + v, 0) / delays.length) * 1000 - 10);
+    const loopDelayMs = (series: string) => {
+      const values = read.map((t) => gaugeValue(t, series)).filter((v): v is number => v !== undefined);
+      return values.length === 0 ? undefined : Math.max(0, (values.reduce((a, v) => a + v, 0) / values.length) * 1000 - 10);
+    };
     const lingerMs = lingers.length === 0 ? undefined : Math.max(...lingers);
-    return { lingering: lingerMs === undefined ? undefined : lingerMs > 0, lingerMs, flushes, gatewayLoopDelayMs };
+    return {
+      lingering: lingerMs === undefined ? undefined : lingerMs > 0,
+      lingerMs,
+      flushes,
+      gatewayLoopDelayMs: loopDelayMs('nodejs_eventloop_lag_mean_seconds'),
+      gatewayLoopDelayP50Ms: loopDelayMs('nodejs_eventloop_lag_p50_seconds'),
+    };
   }
   /** The mean of a reading over the phase's samples that have it (e.g. the gateways' loop delay); NaN without any. */
   phaseMean(phase: string, pick: (sample: Sampler['samples'][number]) => number | undefined): number {
@@ -621,8 +631,9 @@ async function main(): Promise<void> {
       lingerShare: number;
       /** The gateways' batches over the whole step (warm-up included) per flush reason: count and operations. */
       flushes: Record<string, CountSum>;
-      /** The gateways' mean event-loop delay over the step (ms). */
+      /** The gateways' mean event-loop delay over the step (ms), and the mean of its per-second medians. */
       gatewayLoopDelayMs: number;
+      gatewayLoopDelayP50Ms: number;
       /** The gateways' mean hold over the step's samples while they lingered (ms). */
       lingerMeanMs: number;
       /** Wall-clock bounds of the measured window (epoch ms): the card requests created in it are the step's. */
@@ -656,7 +667,7 @@ async function main(): Promise<void> {
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       const window = { from: windowFrom, to: Date.now() };
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), gatewayLoopDelayMs: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayMs), lingerMeanMs: sampler.phaseMean(`ramp-${c}`, (x) => (x.lingerMs ? x.lingerMs : undefined)), window, steady: stepWindow.steady });
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), gatewayLoopDelayMs: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayMs), gatewayLoopDelayP50Ms: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayP50Ms), lingerMeanMs: sampler.phaseMean(`ramp-${c}`, (x) => (x.lingerMs ? x.lingerMs : undefined)), window, steady: stepWindow.steady });
       log(`ramp concurrency ${c}: ${f(x)} orders/s${stepWindow.steady ? '' : ' (not steady: warm-up ended before one turnover)'} (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -685,6 +696,7 @@ async function main(): Promise<void> {
         lingerShare: number;
         flushes: Record<string, CountSum>;
         gatewayLoopDelayMs: number;
+        gatewayLoopDelayP50Ms: number;
         lingerMeanMs: number;
       }
     > = {};
@@ -716,6 +728,7 @@ async function main(): Promise<void> {
         lingerShare: sampler.lingerShare(name),
         flushes: sampler.flushReasons(name),
         gatewayLoopDelayMs: sampler.phaseMean(name, (x) => x.gatewayLoopDelayMs),
+        gatewayLoopDelayP50Ms: sampler.phaseMean(name, (x) => x.gatewayLoopDelayP50Ms),
         lingerMeanMs: sampler.phaseMean(name, (x) => (x.lingerMs ? x.lingerMs : undefined)),
       };
       log(`${name}: order p50 ${f(fixed[name]!.order.p50)} ms p99 ${f(fixed[name]!.order.p99)} ms; ${left} left after drain`);
@@ -786,7 +799,7 @@ async function main(): Promise<void> {
     row('per order m / t / h', `${counts.m}`, f(counts.t, 2), f(counts.h, 3));
     row('L = 1/(m/M + t/T + h/H)', f(L), ...passL.map((x) => f(x)));
     lines.push('', '-- maximum (closed loop) --');
-    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `gw loop delay ${f(s.gatewayLoopDelayMs, 1)} ms`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
+    for (const s of ramp) row(`concurrency ${s.concurrency}`, `${f(s.ordersPerSecond)} /s`, `linger ${f(s.lingerShare * 100)} %`, `gw loop delay ${f(s.gatewayLoopDelayMs, 1)} ms (p50 ${f(s.gatewayLoopDelayP50Ms, 1)})`, `submit ${f(s.submitPerOrder ?? NaN, 3)}/order`, ...(s.steady ? [] : ['not steady']));
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     row('  batches at X_max (why they went)', flushSummary(best.flushes));
     row('  gateway hold at X_max', `${f(best.lingerMeanMs)} ms mean while lingering`);
@@ -798,7 +811,7 @@ async function main(): Promise<void> {
       for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(x[op].p50), f(x[op].p99), f(x[op].p999));
       row('  outbox lag max ms (order/gw)', f(x.outbox['order-service']?.maxLagMs), f(x.outbox['payment-gateway']?.maxLagMs));
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
-      row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`, `hold ${f(x.lingerMeanMs)} ms mean`, `loop delay ${f(x.gatewayLoopDelayMs, 1)} ms`);
+      row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`, `hold ${f(x.lingerMeanMs)} ms mean`, `loop delay ${f(x.gatewayLoopDelayMs, 1)} ms (p50 ${f(x.gatewayLoopDelayP50Ms, 1)})`);
       row('  batches (why they went)', flushSummary(x.flushes));
       row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${CORES} cores`);
     }
