@@ -332,14 +332,8 @@ class Sampler {
     const read = texts.filter((t): t is string => t !== undefined);
     if (read.length === 0) return {};
     const lingers = read.map((t) => gaugeValue(t, METRIC_NAMES.batchLinger)).filter((v): v is number => v !== undefined);
-    const flushes: Record<string, CountSum> = {};
-    for (const t of read) {
-      for (const [reason, v] of Object.entries(histogramByLabel(t, METRIC_NAMES.batchFlushSize, 'reason'))) {
-        const e = (flushes[reason] ??= { count: 0, sum: 0 });
-        e.count += v.count;
-        e.sum += v.sum;
-      }
-    }
+    // summed over every gateway, as over the histogram's other labels
+    const flushes = histogramByLabel(read.join('\n'), METRIC_NAMES.batchFlushSize, 'reason');
     // prom-client's lag histogram restarts at every scrape (this one, once a second) and records its 10 ms timer too
     const loopDelayMs = (series: string) => {
       const values = read.map((t) => gaugeValue(t, series)).filter((v): v is number => v !== undefined);
