@@ -14,8 +14,8 @@ import { baselineAmqp } from './bench/baseline-amqp';
 import { baselineHttp } from './bench/baseline-http';
 import { baselinePg } from './bench/baseline-pg';
 import { FlowDriver, type OrderTrace } from './bench/driver';
-import { countSumDelta, gaugeValue, growthOver, histogramByLabel, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type CountSum, type LatencySummary } from './bench/measure';
-import { cpuSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
+import { countSumDelta, cpuPressureShare, gaugeValue, growthOver, histogramByLabel, machineBusyShare, machineLimit, meanBaselines, nextRampStep, StepWindow, summarize, type BaselinePass, type CountSum, type LatencySummary } from './bench/measure';
+import { cpuSeconds, cpuStalledSeconds, groupCpu, groupDelta, machineBusySeconds, memoryMb, pidsByComm, resetPeakRss } from './bench/procstat';
 import { stopOnSignals } from '@rcp/testing';
 import { analyzeServiceDatabases, autovacuumOn, startSystem, type BenchService, type RunningSystem } from './bench/system';
 
@@ -161,6 +161,8 @@ interface CpuSnap {
   postgres: Map<number, number>;
   bench: number;
   machine: number;
+  /** The machine's CPU stall seconds (PSI `some`), where the kernel reports them. */
+  cpuStalled?: number;
 }
 
 function snapshot(sys: RunningSystem): CpuSnap {
@@ -175,7 +177,15 @@ function snapshot(sys: RunningSystem): CpuSnap {
     postgres: groupCpu(pidsByComm('postgres')),
     bench: (u.user + u.system) / 1e6,
     machine: machineBusySeconds(),
+    cpuStalled: cpuStalledSeconds(),
   };
+}
+
+/** How busy the machine's CPUs were between two snapshots, and how much of that time something waited for one. */
+function machineLoad(a: CpuSnap, b: CpuSnap): { machineBusy: number; cpuPressure?: number } {
+  const wall = (b.at - a.at) / 1000;
+  if (!(wall > 0)) return { machineBusy: NaN };
+  return { machineBusy: machineBusyShare(b.machine - a.machine, wall, CORES), cpuPressure: cpuPressureShare(a.cpuStalled, b.cpuStalled, wall) };
 }
 
 function cpuPer1000(a: CpuSnap, b: CpuSnap, orders: number): Record<string, number> {
@@ -521,6 +531,8 @@ const replicasText = (r: Args['replicas']) => `${r.orders} order-service / ${r.g
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
 /** "target 40 × 50, hold 12 × 31": batches per flush reason (most first) with their mean size; '—' without readings. */
+/** The machine's CPU pressure for a summary row ('' where the kernel does not report it). */
+const pressureNote = (share: number | undefined) => (share === undefined ? '' : `CPU pressure ${f(share * 100)} % (a task waiting for a CPU)`);
 const flushSummary = (flushes: Record<string, CountSum>) =>
   Object.entries(flushes)
     .sort((a, b) => b[1].count - a[1].count)
@@ -630,6 +642,9 @@ async function main(): Promise<void> {
       gatewayLoopDelayP50Ms: number;
       /** The gateways' mean hold over the step's samples while they lingered (ms). */
       lingerMeanMs: number;
+      /** Share of the machine's CPUs busy in the measured window, and of its time with a task waiting for a CPU (PSI). */
+      machineBusy: number;
+      cpuPressure?: number;
       /** Wall-clock bounds of the measured window (epoch ms): the card requests created in it are the step's. */
       window: { from: number; to: number };
       /** Card-API submit calls (card requests created) per order completed in the window. */
@@ -661,7 +676,7 @@ async function main(): Promise<void> {
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       const window = { from: windowFrom, to: Date.now() };
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), gatewayLoopDelayMs: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayMs), gatewayLoopDelayP50Ms: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayP50Ms), lingerMeanMs: sampler.phaseMean(`ramp-${c}`, (x) => (x.lingerMs ? x.lingerMs : undefined)), window, steady: stepWindow.steady });
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), gatewayLoopDelayMs: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayMs), gatewayLoopDelayP50Ms: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayP50Ms), lingerMeanMs: sampler.phaseMean(`ramp-${c}`, (x) => (x.lingerMs ? x.lingerMs : undefined)), ...machineLoad(a, b), window, steady: stepWindow.steady });
       log(`ramp concurrency ${c}: ${f(x)} orders/s${stepWindow.steady ? '' : ' (not steady: warm-up ended before one turnover)'} (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -683,8 +698,9 @@ async function main(): Promise<void> {
       ReturnType<typeof latencies> & {
         rate: number;
         cpuPer1000: Record<string, number>;
-        /** Share of the machine's CPUs busy from the phase's start to the end of its drain. */
+        /** Share of the machine's CPUs busy from the phase's start to the end of its drain, and of that time with a task waiting for a CPU (PSI). */
         machineBusy: number;
+        cpuPressure?: number;
         outbox: ReturnType<Sampler['outboxLag']>;
         leftAfterDrain: number;
         lingerShare: number;
@@ -716,7 +732,7 @@ async function main(): Promise<void> {
         rate,
         ...latencies(driver.traces.values(), name),
         cpuPer1000: cpuPer1000(a, b, completed),
-        machineBusy: machineBusyShare(b.machine - a.machine, (b.at - a.at) / 1000, CORES),
+        ...machineLoad(a, b),
         outbox: sampler.outboxLag(name),
         leftAfterDrain: left,
         lingerShare: sampler.lingerShare(name),
@@ -797,6 +813,7 @@ async function main(): Promise<void> {
     row('X_max', `${f(Xmax)} /s`, `${f(Xmax / L, 2)} x L`);
     row('  batches at X_max (why they went)', flushSummary(best.flushes));
     row('  gateway hold at X_max', `${f(best.lingerMeanMs)} ms mean while lingering`);
+    row('  machine CPU busy at X_max', `${f(best.machineBusy * 100)} % of ${CORES} cores`, pressureNote(best.cpuPressure));
     lines.push('', `-- idle floor: ${floor.completed} lone orders, one at a time, ${FLOOR.gapMs} ms apart: p50 / p99 / max ms --`);
     for (const op of ['create', 'authorize', 'authorizeHttp', 'capture', 'order'] as const) row(`  ${op}`, f(floor[op].p50), f(floor[op].p99), f(floor[op].max));
     lines.push('', '-- latency ms from scheduled send (open model): p50 / p99 / p99.9 --');
@@ -807,7 +824,7 @@ async function main(): Promise<void> {
       row('  CPU ms / order: order-svc, gw, all', f(x.cpuPer1000['order-service'], 1), f(x.cpuPer1000['payment-gateway'], 1), f(x.cpuPer1000['machine (all busy)'], 1));
       row('  gateway batches lingering', `${f(x.lingerShare * 100)} % of the time`, `hold ${f(x.lingerMeanMs)} ms mean`, `loop delay ${f(x.gatewayLoopDelayMs, 1)} ms (p50 ${f(x.gatewayLoopDelayP50Ms, 1)})`);
       row('  batches (why they went)', flushSummary(x.flushes));
-      row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${CORES} cores`);
+      row('  machine CPU busy', `${f(x.machineBusy * 100)} % of ${CORES} cores`, pressureNote(x.cpuPressure));
     }
     lines.push('', `-- CPU seconds per 1,000 orders (at X_max step, concurrency ${best.concurrency}) / peak RSS MB (since ${peakRssSinceRamp ? 'the ramp started' : 'the process started'}) --`);
     for (const [k, v] of Object.entries(best.cpuPer1000)) row(k, f(v, 2), rssPeak[k] !== undefined ? `${f(rssPeak[k])} MB` : '');

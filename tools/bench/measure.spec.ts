@@ -1,4 +1,4 @@
-import { closedLoop, countSumDelta, dueTick, gaugeValue, histogramByLabel, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
+import { closedLoop, countSumDelta, cpuPressureShare, dueTick, gaugeValue, histogramByLabel, growthOver, machineBusyShare, machineLimit, meanBaselines, nextRampStep, percentile, RateScheduler, startGridTimer, StepWindow, summarize } from './measure';
 
 describe('percentile (nearest rank)', () => {
   it('picks the nearest-rank value', () => {
@@ -68,6 +68,15 @@ describe('growthOver', () => {
   it('works with fewer samples than tenths, and with none', () => {
     expect(growthOver([5, 7, 9])).toMatchObject({ first: 5, last: 9, byTenth: [5, 7, 9] });
     expect(growthOver([]).first).toBeNaN();
+  });
+});
+
+describe('cpuPressureShare', () => {
+  it('is the stalled seconds over the wall seconds, and unknown without both readings', () => {
+    expect(cpuPressureShare(10, 16, 10)).toBeCloseTo(0.6, 6);
+    expect(cpuPressureShare(undefined, 16, 10)).toBeUndefined();
+    expect(cpuPressureShare(10, undefined, 10)).toBeUndefined();
+    expect(() => cpuPressureShare(1, 2, 0)).toThrow(/wallSeconds/);
   });
 });
 
@@ -247,6 +256,9 @@ describe('gaugeValue', () => {
     expect(gaugeValue('nodejs_eventloop_lag_mean_seconds{service="payment-gateway"} 0.0123', 'nodejs_eventloop_lag_mean_seconds')).toBe(0.0123);
     expect(gaugeValue('nodejs_eventloop_lag_mean_seconds_x{a="b"} 1', 'nodejs_eventloop_lag_mean_seconds')).toBeUndefined();
   });
+  it('reads past a label value holding a brace, a comma and an escaped quote', () => {
+    expect(gaugeValue('g{a="x} 5",b="say \\"hi\\""} 42', 'g')).toBe(42);
+  });
   it('is undefined when the series is absent or not a number', () => {
     expect(gaugeValue(text, 'rcp_missing')).toBeUndefined();
     expect(gaugeValue('rcp_batch_linger_ms NaNx', 'rcp_batch_linger_ms')).toBeUndefined();
@@ -268,6 +280,10 @@ describe('histogramByLabel', () => {
   ].join('\n');
   it('adds count and sum up per value of the label, over the other labels', () => {
     expect(histogramByLabel(text, 'rcp_batch_flush_size', 'reason')).toEqual({ target: { count: 5, sum: 250 }, hold: { count: 2, sum: 30 } });
+  });
+  it('keeps a label value holding a brace or an escaped quote whole', () => {
+    const odd = ['h_count{operation="a} 1",reason="odd} 2"} 4', 'h_sum{reason="odd} 2",operation="a"} 40', 'h_count{reason="q\\"x"} 1', 'h_sum{reason="q\\"x"} 3'].join('\n');
+    expect(histogramByLabel(odd, 'h', 'reason')).toEqual({ 'odd} 2': { count: 4, sum: 40 }, 'q\\"x': { count: 1, sum: 3 } });
   });
   it('is empty without the histogram', () => {
     expect(histogramByLabel('x 1', 'rcp_batch_flush_size', 'reason')).toEqual({});

@@ -145,6 +145,16 @@ export function machineBusyShare(busyCpuSeconds: number, wallSeconds: number, co
   return busyCpuSeconds / wallSeconds / cores;
 }
 
+/**
+ * Share of a span's wall time in which some runnable task waited for a CPU (0–1), from two readings of the machine's
+ * CPU stall seconds (`cpuStalledSeconds`); undefined when either reading is missing (no PSI on this kernel).
+ */
+export function cpuPressureShare(stalledBefore: number | undefined, stalledAfter: number | undefined, wallSeconds: number): number | undefined {
+  if (stalledBefore === undefined || stalledAfter === undefined) return undefined;
+  if (!(wallSeconds > 0)) throw new Error('wallSeconds must be positive');
+  return (stalledAfter - stalledBefore) / wallSeconds;
+}
+
 /** A quantity sampled over a long phase (the soak), from its first to its last tenth. */
 export interface Growth {
   /** Means of the first and the last tenth. */
@@ -293,14 +303,21 @@ export function nextRampStep(done: readonly RampStep[], plan: RampPlan): number 
  * when it is absent.
  */
 export function gaugeValue(metricsText: string, name: string): number | undefined {
+  const series = seriesLine(name);
   for (const line of metricsText.split('\n')) {
-    const rest = line.startsWith(`${name} `) ? line.slice(name.length + 1) : line.startsWith(`${name}{`) ? line.slice(line.indexOf('} ') + 2) : undefined;
-    if (rest === undefined) continue;
-    const value = Number(rest.trim().split(' ')[0]);
+    const m = series.exec(line);
+    if (!m) continue;
+    const value = Number(m[2]);
     return Number.isFinite(value) ? value : undefined;
   }
   return undefined;
 }
+
+/**
+ * One sample line of `name` in the text exposition: group 1 its labels (inside the braces; quoted values may hold
+ * `}`, `,` and escaped quotes), group 2 its value.
+ */
+const seriesLine = (name: string) => new RegExp(`^${name}(?:\\{((?:[^"}]|"(?:[^"\\\\]|\\\\.)*")*)\\})? (\\S+)`);
 
 /** Count and sum of histogram observations (the `_count` and `_sum` series). */
 export interface CountSum {
@@ -314,15 +331,15 @@ export interface CountSum {
  */
 export function histogramByLabel(metricsText: string, name: string, label: string): Record<string, CountSum> {
   const out: Record<string, CountSum> = {};
-  const series = new RegExp(`^${name}_(count|sum)\\{([^}]*)\\} (\\S+)`);
-  const labelValue = new RegExp(`(?:^|,)${label}="([^"]*)"`);
-  for (const line of metricsText.split('\n')) {
-    const m = series.exec(line);
-    const key = m && labelValue.exec(m[2]!)?.[1];
-    const value = m ? Number(m[3]) : Number.NaN;
-    if (!m || key === undefined || key === null || !Number.isFinite(value)) continue;
-    const entry = (out[key] ??= { count: 0, sum: 0 });
-    entry[m[1] as keyof CountSum] += value;
+  const labelValue = new RegExp(`(?:^|,)${label}="((?:[^"\\\\]|\\\\.)*)"`);
+  for (const [part, series] of [['count', seriesLine(`${name}_count`)], ['sum', seriesLine(`${name}_sum`)]] as const) {
+    for (const line of metricsText.split('\n')) {
+      const m = series.exec(line);
+      const key = m?.[1] === undefined ? undefined : labelValue.exec(m[1])?.[1];
+      const value = m ? Number(m[2]) : Number.NaN;
+      if (key === undefined || !Number.isFinite(value)) continue;
+      (out[key] ??= { count: 0, sum: 0 })[part] += value;
+    }
   }
   return out;
 }

@@ -85,3 +85,17 @@ export function machineBusySeconds(): number {
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
   return (total - idle) / CLK_TCK;
 }
+
+/**
+ * Seconds in which at least one runnable task of the machine waited for a CPU (Linux pressure stall information,
+ * `some` of /proc/pressure/cpu, kernel ≥ 4.20 with PSI on); undefined where the kernel does not report it. Unlike the
+ * busy share it grows with contention only: a machine 85 % busy by one process never waits, by six it does.
+ */
+export function cpuStalledSeconds(): number | undefined {
+  try {
+    const some = /^some .*\btotal=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return some ? Number(some[1]) / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
