@@ -4,7 +4,7 @@ describe('loadGatewayConfig', () => {
   it('applies defaults (port 3001, batch 100 / 50 ms, linger 100 ms growing to 2 s while saturated, stuck after 1 h)', () => {
     const c = loadGatewayConfig({});
     expect(c.port).toBe(3001);
-    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 2000, onAboveMs: 1, offBelowMs: expect.closeTo(2 / 3, 5) }, lingerTarget: 50, maxHeld: 150 });
+    expect(c.batch).toEqual({ maxOrders: 100, maxWaitMs: 50, saturation: { lingerMs: 100, maxLingerMs: 2000, onAboveMs: 1, offBelowMs: expect.closeTo(2 / 3, 5) }, lingerTarget: 56, maxHeld: 300 });
     expect(c.stuck.afterMs).toBe(3_600_000);
     expect(c.prefetch).toBeGreaterThan(c.batch.maxOrders);
   });

@@ -87,16 +87,23 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_BATCH_LINGER_MAX_MS: envInt(2000, 0, 5000),
   /**
    * Orders a held batch is held for: it goes out once it has this many, however much of the hold is left, so a hold
-   * lasts as long as the key's arrival rate needs to fill it (at most GATEWAY_BATCH_LINGER_MAX_MS).
+   * lasts as long as the key's arrival rate needs to fill it (at most GATEWAY_BATCH_LINGER_MAX_MS). 56, not 50: the
+   * batches of a saturated gateway are mostly this size, so 2 / target is the floor of its card-API submits per order
+   * (≤ 0.05 is the goal; with 50 the holds that end early put it at 0.047–0.051, `docs/performance.md`).
    */
-  GATEWAY_BATCH_LINGER_TARGET_ORDERS: envInt(50, 1, 100),
+  GATEWAY_BATCH_LINGER_TARGET_ORDERS: envInt(56, 1, 100),
   /**
    * Smoothed event-loop delay (ms) above which the gateway counts as saturated (off again below 2/3 of it). Low on
    * purpose: on a fast machine the gateway's own loop shows only ≈ 1 ms when the CPUs are taken by the database and
    * the other services, and a hold of at most `GATEWAY_BATCH_LINGER_MAX_MS` is small next to the card API's own time.
    */
   GATEWAY_SATURATION_LOOP_DELAY_MS: z.coerce.number().positive().max(1000).default(1),
-  GATEWAY_PREFETCH: envInt(250, 1),
+  /**
+   * Unacknowledged requests the gateway takes at once. Held operations count against it (a request is acknowledged
+   * once its batch went out), so it bounds them at this less one full batch — room for a target-sized batch on each of
+   * several keys; at 250 the bound sent a saturated gateway's batches before their target.
+   */
+  GATEWAY_PREFETCH: envInt(400, 1),
   GATEWAY_FIRST_POLL_DELAY_MS: envInt(5000, 0),
   GATEWAY_POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(2),
   GATEWAY_POLL_MAX_DELAY_MS: envInt(60000, 1),
