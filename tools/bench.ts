@@ -530,9 +530,9 @@ function versions() {
 const replicasText = (r: Args['replicas']) => `${r.orders} order-service / ${r.gateway} payment-gateway process(es)`;
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
-/** "target 40 × 50, hold 12 × 31": batches per flush reason (most first) with their mean size; '—' without readings. */
 /** The machine's CPU pressure for a summary row ('' where the kernel does not report it). */
 const pressureNote = (share: number | undefined) => (share === undefined ? '' : `CPU pressure ${f(share * 100)} % (a task waiting for a CPU)`);
+/** "target 40 × 50, hold 12 × 31": batches per flush reason (most first) with their mean size; '—' without readings. */
 const flushSummary = (flushes: Record<string, CountSum>) =>
   Object.entries(flushes)
     .sort((a, b) => b[1].count - a[1].count)
