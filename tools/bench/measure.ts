@@ -332,8 +332,9 @@ export interface CountSum {
 export function histogramByLabel(metricsText: string, name: string, label: string): Record<string, CountSum> {
   const out: Record<string, CountSum> = {};
   const labelValue = new RegExp(`(?:^|,)${label}="((?:[^"\\\\]|\\\\.)*)"`);
-  for (const [part, series] of [['count', seriesLine(`${name}_count`)], ['sum', seriesLine(`${name}_sum`)]] as const) {
-    for (const line of metricsText.split('\n')) {
+  const parts = [['count', seriesLine(`${name}_count`)], ['sum', seriesLine(`${name}_sum`)]] as const;
+  for (const line of metricsText.split('\n')) {
+    for (const [part, series] of parts) {
       const m = series.exec(line);
       const key = m?.[1] === undefined ? undefined : labelValue.exec(m[1])?.[1];
       const value = m ? Number(m[2]) : Number.NaN;
