@@ -11,6 +11,27 @@ export async function rabbitmqctl(args: string[], timeoutMs = 30_000): Promise<s
   return stdout;
 }
 
+/** Runs `fn` up to `attempts` times, `delayMs` apart, while it throws; the last failure is thrown. For reads only. */
+export async function retried<T>(fn: () => Promise<T>, attempts = 3, delayMs = 300): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/**
+ * `rabbitmqctl list_<what>` of the given columns, parsed. The broker lists every queue, channel or connection of the
+ * vhost, and one that closes meanwhile (a test deleting its queue) fails the whole listing (`badrpc … shutdown`):
+ * such a listing is retried.
+ */
+async function listBroker<T>(what: 'queues' | 'bindings' | 'connections' | 'consumers' | 'channels', columns: string[]): Promise<T[]> {
+  return retried(async () => JSON.parse((await rabbitmqctl([`list_${what}`, '-q', '--formatter', 'json', ...columns])) || '[]') as T[]);
+}
+
 export interface QueueInfo {
   name: string;
   ready: number;
@@ -20,8 +41,7 @@ export interface QueueInfo {
 
 /** Queues whose name starts with `prefix.` with their depths. */
 export async function listQueues(prefix: string): Promise<QueueInfo[]> {
-  const out = await rabbitmqctl(['list_queues', '-q', '--formatter', 'json', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers']);
-  const rows = JSON.parse(out || '[]') as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[];
+  const rows = await listBroker<{ name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }>('queues', ['name', 'messages_ready', 'messages_unacknowledged', 'consumers']);
   return rows
     .filter((r) => r.name.startsWith(`${prefix}.`))
     .map((r) => ({ name: r.name, ready: Number(r.messages_ready) || 0, unacked: Number(r.messages_unacknowledged) || 0, consumers: Number(r.consumers) || 0 }));
@@ -34,8 +54,7 @@ export interface BindingInfo {
 }
 
 export async function listBindings(exchange: string): Promise<BindingInfo[]> {
-  const out = await rabbitmqctl(['list_bindings', '-q', '--formatter', 'json', 'source_name', 'destination_name', 'routing_key']);
-  const rows = JSON.parse(out || '[]') as { source_name: string; destination_name: string; routing_key: string }[];
+  const rows = await listBroker<{ source_name: string; destination_name: string; routing_key: string }>('bindings', ['source_name', 'destination_name', 'routing_key']);
   return rows.filter((r) => r.source_name === exchange).map((r) => ({ source: r.source_name, destination: r.destination_name, routingKey: r.routing_key }));
 }
 
@@ -47,8 +66,7 @@ export interface ConnectionInfo {
 }
 
 export async function listConnections(): Promise<ConnectionInfo[]> {
-  const out = await rabbitmqctl(['list_connections', '-q', '--formatter', 'json', 'pid', 'name', 'peer_port', 'client_properties']);
-  const rows = JSON.parse(out || '[]') as { pid: string; name: string; peer_port: number; client_properties: unknown }[];
+  const rows = await listBroker<{ pid: string; name: string; peer_port: number; client_properties: unknown }>('connections', ['pid', 'name', 'peer_port', 'client_properties']);
   return rows.map((r) => {
     const props = JSON.stringify(r.client_properties ?? '');
     const m = /"connection_name","longstr","([^"]+)"/.exec(props);
@@ -140,12 +158,8 @@ export async function describeUnacked(queues: string[], databases: string[]): Pr
   const lines: string[] = [];
   const wanted = new Set(queues);
   try {
-    const consumers = JSON.parse(
-      (await rabbitmqctl(['list_consumers', '-q', '--formatter', 'json', 'queue_name', 'channel_pid', 'consumer_tag', 'prefetch_count'])) || '[]',
-    ) as { queue_name: string; channel_pid: string; consumer_tag: string; prefetch_count: number }[];
-    const channels = JSON.parse(
-      (await rabbitmqctl(['list_channels', '-q', '--formatter', 'json', 'pid', 'name', 'messages_unacknowledged'])) || '[]',
-    ) as { pid: string; name: string; messages_unacknowledged: number }[];
+    const consumers = await listBroker<{ queue_name: string; channel_pid: string; consumer_tag: string; prefetch_count: number }>('consumers', ['queue_name', 'channel_pid', 'consumer_tag', 'prefetch_count']);
+    const channels = await listBroker<{ pid: string; name: string; messages_unacknowledged: number }>('channels', ['pid', 'name', 'messages_unacknowledged']);
     const unackedByChannel = new Map(channels.map((c) => [c.pid, c]));
     for (const c of consumers.filter((c) => wanted.has(c.queue_name))) {
       const ch = unackedByChannel.get(c.channel_pid);
