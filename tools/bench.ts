@@ -218,6 +218,19 @@ function rss(sys: RunningSystem): Record<string, { peakMb: number; rssMb: number
  * Samples outbox backlog/lag of both services (rows nobody is publishing, as the relay's lag metric: unpublished and not
  * under a live dispatch lease) and the services' queue depths every second.
  */
+/** The gateways over a ramp step or a fixed phase, from the sampler's once-a-second readings of their /metrics. */
+interface GatewayPhase {
+  /** Share of the samples in which their batches lingered (saturated); NaN without any reading. */
+  lingerShare: number;
+  /** Their batches over the whole phase (a step's warm-up included) per flush reason: count and operations. */
+  flushes: Record<string, CountSum>;
+  /** Their mean event-loop delay over the phase (ms), and the mean of its per-second medians. */
+  gatewayLoopDelayMs: number;
+  gatewayLoopDelayP50Ms: number;
+  /** Their mean hold over the samples in which they lingered (ms). */
+  lingerMeanMs: number;
+}
+
 class Sampler {
   readonly samples: {
     at: number;
@@ -358,8 +371,18 @@ class Sampler {
       gatewayLoopDelayP50Ms: loopDelayMs('nodejs_eventloop_lag_p50_seconds'),
     };
   }
+  /** What the gateways did over a phase. */
+  gatewayPhase(phase: string): GatewayPhase {
+    return {
+      lingerShare: this.lingerShare(phase),
+      flushes: this.flushReasons(phase),
+      gatewayLoopDelayMs: this.phaseMean(phase, (x) => x.gatewayLoopDelayMs),
+      gatewayLoopDelayP50Ms: this.phaseMean(phase, (x) => x.gatewayLoopDelayP50Ms),
+      lingerMeanMs: this.phaseMean(phase, (x) => (x.lingerMs ? x.lingerMs : undefined)),
+    };
+  }
   /** The mean of a reading over the phase's samples that have it (e.g. the gateways' loop delay); NaN without any. */
-  phaseMean(phase: string, pick: (sample: Sampler['samples'][number]) => number | undefined): number {
+  private phaseMean(phase: string, pick: (sample: Sampler['samples'][number]) => number | undefined): number {
     const read = this.samples.filter((x) => x.phase === phase).map(pick).filter((v): v is number => v !== undefined);
     return read.length === 0 ? Number.NaN : read.reduce((a, v) => a + v, 0) / read.length;
   }
@@ -367,7 +390,7 @@ class Sampler {
    * The gateways' batches of a phase per flush reason (count, operations): the last reading of the phase less the
    * last one before it; empty without readings.
    */
-  flushReasons(phase: string): Record<string, CountSum> {
+  private flushReasons(phase: string): Record<string, CountSum> {
     const first = this.samples.findIndex((x) => x.phase === phase);
     if (first < 0) return {};
     const before = this.samples.slice(0, first).reverse().find((x) => x.flushes)?.flushes;
@@ -375,7 +398,7 @@ class Sampler {
     return last ? countSumDelta(last, before) : {};
   }
   /** Share of the phase's samples in which the gateway's batches lingered (saturated); NaN without any reading. */
-  lingerShare(phase: string): number {
+  private lingerShare(phase: string): number {
     const read = this.samples.filter((x) => x.phase === phase && x.lingering !== undefined);
     return read.length === 0 ? Number.NaN : read.filter((x) => x.lingering).length / read.length;
   }
@@ -629,19 +652,11 @@ async function main(): Promise<void> {
     log(`idle floor (${floor.completed} lone orders): authorize p50 ${f(floor.authorize.p50)} ms, capture p50 ${f(floor.capture.p50)} ms`);
 
     // ---- ramp (closed loop) -------------------------------------------------------------------------------------
-    const ramp: {
+    const ramp: (GatewayPhase & {
       concurrency: number;
       ordersPerSecond: number;
       cpuPer1000: Record<string, number>;
       completed: number;
-      lingerShare: number;
-      /** The gateways' batches over the whole step (warm-up included) per flush reason: count and operations. */
-      flushes: Record<string, CountSum>;
-      /** The gateways' mean event-loop delay over the step (ms), and the mean of its per-second medians. */
-      gatewayLoopDelayMs: number;
-      gatewayLoopDelayP50Ms: number;
-      /** The gateways' mean hold over the step's samples while they lingered (ms). */
-      lingerMeanMs: number;
       /** Share of the machine's CPUs busy in the measured window, and of its time with a task waiting for a CPU (PSI). */
       machineBusy: number;
       cpuPressure?: number;
@@ -651,7 +666,7 @@ async function main(): Promise<void> {
       submitPerOrder?: number;
       /** False when the warm-up gave up before one turnover of the orders in flight (`StepWindow.steady`). */
       steady: boolean;
-    }[] = [];
+    })[] = [];
     const rampPlan = { steps: args.rampSteps, extendTo: args.rampMax, minGain: RAMP_MIN_GAIN };
     for (let c = nextRampStep(ramp, rampPlan); c !== undefined; c = nextRampStep(ramp, rampPlan)) {
       await phaseBoundary();
@@ -676,7 +691,7 @@ async function main(): Promise<void> {
       const done = driver.completions.length - completedAtWarm;
       const x = done / ((b.at - a.at) / 1000);
       const window = { from: windowFrom, to: Date.now() };
-      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, lingerShare: sampler.lingerShare(`ramp-${c}`), flushes: sampler.flushReasons(`ramp-${c}`), gatewayLoopDelayMs: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayMs), gatewayLoopDelayP50Ms: sampler.phaseMean(`ramp-${c}`, (x) => x.gatewayLoopDelayP50Ms), lingerMeanMs: sampler.phaseMean(`ramp-${c}`, (x) => (x.lingerMs ? x.lingerMs : undefined)), ...machineLoad(a, b), window, steady: stepWindow.steady });
+      ramp.push({ concurrency: c, ordersPerSecond: x, cpuPer1000: cpuPer1000(a, b, done), completed: done, ...sampler.gatewayPhase(`ramp-${c}`), ...machineLoad(a, b), window, steady: stepWindow.steady });
       log(`ramp concurrency ${c}: ${f(x)} orders/s${stepWindow.steady ? '' : ' (not steady: warm-up ended before one turnover)'} (${driver.errors.length} errors so far)`);
     }
     sampler.phase = 'ramp-drain';
@@ -695,7 +710,7 @@ async function main(): Promise<void> {
     // ---- fixed arrival rates (open model) -------------------------------------------------------------------------
     const fixed: Record<
       string,
-      ReturnType<typeof latencies> & {
+      ReturnType<typeof latencies> & GatewayPhase & {
         rate: number;
         cpuPer1000: Record<string, number>;
         /** Share of the machine's CPUs busy from the phase's start to the end of its drain, and of that time with a task waiting for a CPU (PSI). */
@@ -703,11 +718,6 @@ async function main(): Promise<void> {
         cpuPressure?: number;
         outbox: ReturnType<Sampler['outboxLag']>;
         leftAfterDrain: number;
-        lingerShare: number;
-        flushes: Record<string, CountSum>;
-        gatewayLoopDelayMs: number;
-        gatewayLoopDelayP50Ms: number;
-        lingerMeanMs: number;
       }
     > = {};
     const phases: [string, number, number][] = [
@@ -735,11 +745,7 @@ async function main(): Promise<void> {
         ...machineLoad(a, b),
         outbox: sampler.outboxLag(name),
         leftAfterDrain: left,
-        lingerShare: sampler.lingerShare(name),
-        flushes: sampler.flushReasons(name),
-        gatewayLoopDelayMs: sampler.phaseMean(name, (x) => x.gatewayLoopDelayMs),
-        gatewayLoopDelayP50Ms: sampler.phaseMean(name, (x) => x.gatewayLoopDelayP50Ms),
-        lingerMeanMs: sampler.phaseMean(name, (x) => (x.lingerMs ? x.lingerMs : undefined)),
+        ...sampler.gatewayPhase(name),
       };
       log(`${name}: order p50 ${f(fixed[name]!.order.p50)} ms p99 ${f(fixed[name]!.order.p99)} ms; ${left} left after drain`);
     }
