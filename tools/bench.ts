@@ -214,10 +214,6 @@ function rss(sys: RunningSystem): Record<string, { peakMb: number; rssMb: number
   return out;
 }
 
-/**
- * Samples outbox backlog/lag of both services (rows nobody is publishing, as the relay's lag metric: unpublished and not
- * under a live dispatch lease) and the services' queue depths every second.
- */
 /** The gateways over a ramp step or a fixed phase, from the sampler's once-a-second readings of their /metrics. */
 interface GatewayPhase {
   /** Share of the samples in which their batches lingered (saturated); NaN without any reading. */
@@ -231,6 +227,10 @@ interface GatewayPhase {
   lingerMeanMs: number;
 }
 
+/**
+ * Samples outbox backlog/lag of both services (rows nobody is publishing, as the relay's lag metric: unpublished and not
+ * under a live dispatch lease) and the services' queue depths every second.
+ */
 class Sampler {
   readonly samples: {
     at: number;

@@ -25,12 +25,12 @@ async function bareRoundTrips(gapsMs: readonly number[], count: number): Promise
     ['-e', "require('http').createServer((q,r)=>r.end('ok')).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})"],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const agent = new Agent({ connections: 1 });
   try {
     const port = await new Promise<string>((resolve, reject) => {
       server.stdout.once('data', (d: Buffer) => resolve(String(d).trim()));
       server.once('exit', (code) => reject(new Error(`round-trip server exited (${code})`)));
     });
-    const agent = new Agent({ connections: 1 });
     const once = async () => {
       const started = performance.now();
       const res = await request(`http://127.0.0.1:${port}/`, { dispatcher: agent });
@@ -47,9 +47,9 @@ async function bareRoundTrips(gapsMs: readonly number[], count: number): Promise
       }
       medians.set(gap, percentile(times, 50));
     }
-    await agent.close();
     return medians;
   } finally {
+    await agent.close();
     server.kill();
   }
 }
